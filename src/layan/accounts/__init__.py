@@ -1,0 +1,1 @@
+"""Workspaces, agents, roles, teams, API tokens and the audit log; access checks."""

@@ -1,0 +1,208 @@
+"""Accounts data: users, workspaces (tenants), agent memberships, teams, tags, tokens, audit."""
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in. Their role lives on each workspace membership (`Agent`)."""
+
+    email = models.EmailField(_("email"), unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff (operator)"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.email
+
+
+class Workspace(models.Model):
+    """One tenant. Every tenant table carries a foreign key to it."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    timezone = models.CharField(_("timezone"), max_length=64, default="Asia/Jakarta")
+    language = models.CharField(_("language"), max_length=8, default="id")
+    # Human-facing conversation numbers are allocated from here under the row lock.
+    last_conversation_number = models.PositiveBigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name = _("workspace")
+        verbose_name_plural = _("workspaces")
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    AGENT = "agent", _("Agent")
+
+
+class Agent(models.Model):
+    """A user's membership of a workspace, with their role there."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="agents")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    display_name = models.CharField(_("display name"), max_length=200)
+    language = models.CharField(_("language"), max_length=8, default="id")
+    timezone = models.CharField(_("timezone"), max_length=64, default="Asia/Jakarta")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="agent_unique_user_per_workspace"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_supervisor_or_admin(self) -> bool:
+        return self.role in (Role.ADMIN, Role.SUPERVISOR)
+
+
+class Team(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(Agent, through="TeamMembership", related_name="teams")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="team_unique_name_per_workspace"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE)
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "agent"], name="team_membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.agent} @ {self.team}"
+
+
+class Tag(models.Model):
+    """The workspace's tag vocabulary, shared by conversations and customers."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(_("name"), max_length=64)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="tag_unique_name_per_workspace"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class APIToken(models.Model):
+    """A bearer token for the API, acting as one agent in one workspace.
+
+    Only the SHA-256 of the token is stored; the token is shown once when created. Tokens carry
+    256 bits of randomness, so a fast hash is enough (there is nothing to brute-force).
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_tokens")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    prefix = models.CharField(max_length=16, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.agent})"
+
+
+class ActorKind(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    CUSTOMER = "customer", _("Customer")
+    SYSTEM = "system", _("System")
+
+
+class AuditEntry(models.Model):
+    """One state change: who, what, when, before and after. Written in the change's transaction."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_entries")
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    actor_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    via_token = models.ForeignKey(APIToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [
+            models.Index(fields=["workspace", "object_type", "object_id", "id"], name="audit_object_idx"),
+            models.Index(fields=["workspace", "-created_at"], name="audit_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,280 @@
+"""API v1: conversations, their messages, notes, assignment, tags, followers, links, merge."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router, Schema
+from pydantic import Field
+
+from layan.accounts.selectors import access_agent, access_team, audit_trail
+from layan.api import render
+from layan.api.customer_lookup import customer_for_new_conversation
+from layan.api.pagination import paginate
+from layan.api.schemas import (
+    AssignIn,
+    AuditOut,
+    ConversationDetailOut,
+    ConversationIn,
+    ConversationOut,
+    ConversationPage,
+    ConversationPatch,
+    ErrorOut,
+    FollowerIn,
+    LinkIn,
+    MergeIn,
+    MessageOut,
+    MessagePage,
+    NoteIn,
+    ReplyIn,
+    TagsIn,
+    TimeEntryOut,
+    TimeIn,
+)
+from layan.connectors.selectors import access_inbox
+from layan.connectors.services import default_api_inbox
+from layan.conversations import services
+from layan.conversations.models import ConversationLink
+from layan.conversations.selectors import (
+    ConversationFilters,
+    access_attachment,
+    access_conversation,
+    access_message,
+    conversation_messages,
+    list_conversations,
+)
+from layan.errors import InvalidInput, NotFound
+
+router = Router(tags=["conversations"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+
+
+class ConversationQuery(Schema):
+    status: str | None = Field(None, description="comma-separated statuses, e.g. new,open")
+    assignee: str | None = Field(None, description="agent id, 'me' or 'none'")
+    team: int | None = None
+    inbox: int | None = None
+    priority: str | None = Field(None, description="comma-separated priorities")
+    tag: str | None = None
+    customer: int | None = None
+    q: str | None = Field(None, max_length=200, description="text in the subject or messages, or #number")
+    sort: str = Field("-created", description="-created, created, -updated or updated")
+    cursor: str | None = None
+    limit: int | None = None
+
+
+def _csv(value: str | None, allowed: set[str], field: str) -> tuple[str, ...]:
+    if not value:
+        return ()
+    items = tuple(v.strip() for v in value.split(",") if v.strip())
+    unknown = [v for v in items if v not in allowed]
+    if unknown:
+        raise InvalidInput(_("Unknown value: %(v)s") % {"v": unknown[0]}, field=field)
+    return items
+
+
+def _detail(request, conversation_id: int) -> dict:
+    return render.conversation_detail_out(access_conversation(agent=request.agent, conversation_id=conversation_id))
+
+
+@router.get("", response={200: ConversationPage, **ERRORS}, summary="List conversations")
+def list_(request, query: Query[ConversationQuery]):
+    agent = request.agent
+    assignee, unassigned = None, False
+    if query.assignee == "me":
+        assignee = agent.pk
+    elif query.assignee == "none":
+        unassigned = True
+    elif query.assignee:
+        if not query.assignee.isdigit():
+            raise InvalidInput(_("assignee is an agent id, 'me' or 'none'."), field="assignee")
+        assignee = int(query.assignee)
+    filters = ConversationFilters(
+        status=_csv(query.status, {"new", "open", "pending", "on_hold", "solved", "closed"}, "status"),
+        priority=_csv(query.priority, {"low", "normal", "high", "urgent"}, "priority"),
+        assignee=assignee, unassigned=unassigned, team=query.team, inbox=query.inbox, tag=query.tag or "",
+        customer=query.customer, q=query.q or "",
+    )
+    rows, next_cursor = paginate(list_conversations(agent=agent, filters=filters), cursor=query.cursor,
+                                 limit=query.limit, sort=query.sort)
+    return {"items": [render.conversation_out(c) for c in rows], "next_cursor": next_cursor}
+
+
+@router.post("", response={200: ConversationOut, 201: ConversationOut, **ERRORS}, summary="Create a conversation")
+def create(request, payload: ConversationIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+    agent = request.agent
+    inbox = access_inbox(agent=agent, inbox_id=payload.inbox) if payload.inbox else \
+        default_api_inbox(workspace=agent.workspace)
+    team = access_team(agent=agent, team_id=payload.team) if payload.team else None
+    assignee = access_agent(agent=agent, agent_id=payload.assignee) if payload.assignee else None
+    customer = customer_for_new_conversation(request, payload.customer)
+    result = services.create_conversation(
+        actor=request.actor, inbox=inbox, customer=customer, subject=payload.subject, text=payload.message.text,
+        html=payload.message.html, author=payload.message.author, priority=payload.priority, type=payload.type,
+        team=team, assignee=assignee, tags=payload.tags, custom_fields=payload.custom_fields,
+        attachments=[a.decode() for a in payload.message.attachments], idempotency_key=idempotency_key,
+    )
+    conversation = access_conversation(agent=agent, conversation_id=result.conversation.pk)
+    return (200 if result.duplicate else 201), render.conversation_out(conversation)
+
+
+@router.get("/{int:conversation_id}", response={200: ConversationDetailOut, **ERRORS}, summary="Get a conversation")
+def get(request, conversation_id: int):
+    return _detail(request, conversation_id)
+
+
+@router.patch("/{int:conversation_id}", response={200: ConversationDetailOut, **ERRORS},
+              summary="Update subject, status, priority, type, tags or custom fields")
+def update(request, conversation_id: int, payload: ConversationPatch):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    given = payload.model_fields_set
+    changes = {k: getattr(payload, k) for k in ("subject", "priority", "type", "custom_fields")
+               if k in given and getattr(payload, k) is not None}
+    if changes:
+        conversation = services.update_conversation(actor=request.actor, conversation=conversation, **changes)
+    if "tags" in given and payload.tags is not None:
+        services.set_tags(actor=request.actor, conversation=conversation, names=payload.tags)
+    if "status" in given and payload.status is not None:
+        services.change_status(actor=request.actor, conversation=conversation, status=payload.status)
+    return _detail(request, conversation_id)
+
+
+@router.get("/{int:conversation_id}/messages", response={200: MessagePage, **ERRORS}, summary="The thread")
+def messages(request, conversation_id: int, cursor: str | None = None, limit: int | None = None):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    rows, next_cursor = paginate(conversation_messages(conversation=conversation), cursor=cursor, limit=limit,
+                                 sort="created")
+    return {"items": [render.message_out(m) for m in rows], "next_cursor": next_cursor}
+
+
+@router.post("/{int:conversation_id}/reply", response={200: MessageOut, 201: MessageOut, **ERRORS},
+             summary="Reply to the customer on the conversation's channel")
+def reply(request, conversation_id: int, payload: ReplyIn,
+          idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    message, duplicate = services.reply_to_conversation(
+        actor=request.actor, conversation=conversation, text=payload.text, html=payload.html, to=payload.to,
+        cc=payload.cc, bcc=payload.bcc, attachments=[a.decode() for a in payload.attachments],
+        status=payload.status, idempotency_key=idempotency_key,
+    )
+    return (200 if duplicate else 201), render.message_out(access_message(agent=request.agent, message_id=message.pk))
+
+
+@router.post("/{int:conversation_id}/notes", response={201: MessageOut, **ERRORS}, summary="Add an internal note")
+def note(request, conversation_id: int, payload: NoteIn):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    mentions = [access_agent(agent=request.agent, agent_id=pk) for pk in payload.mention_ids]
+    message = services.add_note(actor=request.actor, conversation=conversation, text=payload.text,
+                                mentions=mentions)
+    return 201, render.message_out(access_message(agent=request.agent, message_id=message.pk))
+
+
+@router.post("/{int:conversation_id}/assign", response={200: ConversationDetailOut, **ERRORS},
+             summary="Assign to an agent and/or a team; null unassigns, an omitted key stays")
+def assign(request, conversation_id: int, payload: AssignIn):
+    agent = request.agent
+    conversation = access_conversation(agent=agent, conversation_id=conversation_id)
+    given = payload.model_fields_set
+    if not given:
+        raise InvalidInput(_("Send assignee and/or team."), field="assignee")
+    kwargs = {}
+    if "assignee" in given:
+        kwargs["assignee"] = access_agent(agent=agent, agent_id=payload.assignee) if payload.assignee else None
+    if "team" in given:
+        kwargs["team"] = access_team(agent=agent, team_id=payload.team) if payload.team else None
+    services.assign_conversation(actor=request.actor, conversation=conversation, **kwargs)
+    return _detail(request, conversation_id)
+
+
+@router.post("/{int:conversation_id}/merge", response={200: ConversationDetailOut, **ERRORS},
+             summary="Merge another conversation (source_id) into this one")
+def merge(request, conversation_id: int, payload: MergeIn):
+    target = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    source = access_conversation(agent=request.agent, conversation_id=payload.source_id)
+    services.merge_conversations(actor=request.actor, source=source, target=target)
+    return _detail(request, conversation_id)
+
+
+@router.post("/{int:conversation_id}/tags", response={200: ConversationDetailOut, **ERRORS},
+             summary="Add and remove tags")
+def tags(request, conversation_id: int, payload: TagsIn):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    services.tag(actor=request.actor, conversation=conversation, add=payload.add, remove=payload.remove)
+    return _detail(request, conversation_id)
+
+
+@router.post("/{int:conversation_id}/followers", response={200: ConversationDetailOut, **ERRORS},
+             summary="Add a follower")
+def follow(request, conversation_id: int, payload: FollowerIn):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    follower = access_agent(agent=request.agent, agent_id=payload.agent_id)
+    services.add_follower(actor=request.actor, conversation=conversation, agent=follower)
+    return _detail(request, conversation_id)
+
+
+@router.delete("/{int:conversation_id}/followers/{int:agent_id}", response={200: ConversationDetailOut, **ERRORS},
+               summary="Remove a follower")
+def unfollow(request, conversation_id: int, agent_id: int):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    follower = access_agent(agent=request.agent, agent_id=agent_id)
+    services.remove_follower(actor=request.actor, conversation=conversation, agent=follower)
+    return _detail(request, conversation_id)
+
+
+@router.post("/{int:conversation_id}/links", response={200: ConversationDetailOut, **ERRORS},
+             summary="Link to another conversation (child, related, duplicate, follow-up)")
+def link(request, conversation_id: int, payload: LinkIn):
+    source = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    target = access_conversation(agent=request.agent, conversation_id=payload.target_id)
+    services.link_conversations(actor=request.actor, source=source, target=target, kind=payload.kind)
+    return _detail(request, conversation_id)
+
+
+@router.delete("/{int:conversation_id}/links/{int:link_id}", response={200: ConversationDetailOut, **ERRORS},
+               summary="Remove a link")
+def unlink(request, conversation_id: int, link_id: int):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    found = ConversationLink.objects.filter(pk=link_id, source=conversation).first() or \
+        ConversationLink.objects.filter(pk=link_id, target=conversation).first()
+    if found is None:
+        raise NotFound(_("Link not found."), field="link")
+    services.unlink_conversations(actor=request.actor, link=found)
+    return _detail(request, conversation_id)
+
+
+@router.post("/{int:conversation_id}/time", response={201: TimeEntryOut, **ERRORS}, summary="Log time spent")
+def log_time(request, conversation_id: int, payload: TimeIn):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    entry = services.log_time(actor=request.actor, conversation=conversation, seconds=payload.seconds,
+                              note=payload.note)
+    return 201, entry
+
+
+@router.get("/{int:conversation_id}/time", response={200: list[TimeEntryOut], **ERRORS}, summary="Time spent")
+def time_entries(request, conversation_id: int):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    return list(conversation.time_entries.order_by("id"))
+
+
+@router.get("/{int:conversation_id}/audit", response={200: list[AuditOut], **ERRORS}, summary="Audit trail")
+def audit(request, conversation_id: int):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    return list(audit_trail(agent=request.agent, object_type="conversation", object_id=conversation.pk))
+
+
+messages_router = Router(tags=["messages"])
+
+
+@messages_router.get("/messages/{int:message_id}", response={200: MessageOut, **ERRORS}, summary="Get a message")
+def get_message(request, message_id: int):
+    return render.message_out(access_message(agent=request.agent, message_id=message_id))
+
+
+@messages_router.get("/attachments/{int:attachment_id}/download", url_name="download_attachment",
+                     summary="Download an attachment", response={200: None, **ERRORS})
+def download_attachment(request, attachment_id: int):
+    attachment = access_attachment(agent=request.agent, attachment_id=attachment_id)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

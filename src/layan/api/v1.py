@@ -1,0 +1,27 @@
+"""API v1: one NinjaAPI, token or session auth on every endpoint, one error shape."""
+
+from ninja import NinjaAPI
+
+from layan.api.accounts import router as accounts_router
+from layan.api.auth import AUTH
+from layan.api.conversations import messages_router
+from layan.api.conversations import router as conversations_router
+from layan.api.customers import router as customers_router
+from layan.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="Layan API",
+    version="1",
+    description=(
+        "The Layan REST API. Authenticate with `Authorization: Bearer <token>` (create one with "
+        "`layan token create`). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`. Lists are "
+        "`{\"items\": [...], \"next_cursor\": ...}`: pass `cursor` to get the next page."
+    ),
+    auth=AUTH,
+    urls_namespace="api-v1",
+)
+install_error_handlers(api)
+api.add_router("/conversations", conversations_router)
+api.add_router("/customers", customers_router)
+api.add_router("/", accounts_router)
+api.add_router("/", messages_router)

@@ -1,0 +1,1 @@
+"""Channels: inboxes, the adapter protocol and one package per channel kind."""

@@ -1,0 +1,13 @@
+"""Inbox kind -> adapter: the only place that knows every channel."""
+
+from layan.connectors.base import ChannelAdapter
+from layan.connectors.log.adapter import LogAdapter
+
+_log = LogAdapter()
+
+# Kinds without a real adapter yet send through the log adapter (see connectors/log).
+ADAPTERS: dict[str, ChannelAdapter] = {}
+
+
+def adapter_for(kind: str) -> ChannelAdapter:
+    return ADAPTERS.get(kind, _log)

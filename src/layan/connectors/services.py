@@ -1,0 +1,48 @@
+"""Writers for inboxes."""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from layan.accounts.actors import Actor
+from layan.accounts.models import Team, Workspace
+from layan.accounts.services import record_audit
+from layan.connectors.models import Inbox, InboxKind, ThreadingPolicy
+from layan.errors import Conflict, ErrorCode, InvalidInput
+
+
+@transaction.atomic
+def create_inbox(*, actor: Actor, kind: str, name: str, default_team: Team | None = None,
+                 threading_policy: str = ThreadingPolicy.REUSE_OPEN, reopen_window_days: int = 7,
+                 settings: dict | None = None) -> Inbox:
+    if kind not in InboxKind.values:
+        raise InvalidInput(_("Unknown inbox kind."), field="kind")
+    if threading_policy not in ThreadingPolicy.values:
+        raise InvalidInput(_("Unknown threading policy."), field="threading_policy")
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(_("An inbox needs a name."), field="name")
+    try:
+        with transaction.atomic():
+            inbox = Inbox.objects.create(
+                workspace=actor.workspace, kind=kind, name=name, default_team=default_team,
+                threading_policy=threading_policy, reopen_window_days=reopen_window_days,
+                settings=settings or {},
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("An inbox named %(name)s already exists.") % {"name": name},
+                       code=ErrorCode.DUPLICATE, field="name") from exc
+    record_audit(actor=actor, action="inbox.created", object_type="inbox", object_id=inbox.pk,
+                 after={"kind": kind, "name": name})
+    return inbox
+
+
+def default_api_inbox(*, workspace: Workspace) -> Inbox:
+    """The inbox conversations created through the API land in when none is named."""
+    inbox = Inbox.objects.filter(workspace=workspace, kind=InboxKind.API).order_by("id").first()
+    if inbox is not None:
+        return inbox
+    try:
+        with transaction.atomic():
+            return Inbox.objects.create(workspace=workspace, kind=InboxKind.API, name="API")
+    except IntegrityError:
+        return Inbox.objects.get(workspace=workspace, name="API")

@@ -1,0 +1,1 @@
+"""Conversations (tickets), messages, participants, attachments, notes and tags."""

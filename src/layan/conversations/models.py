@@ -1,0 +1,298 @@
+"""Conversations (tickets), their messages, participants, attachments, followers, links, time."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from layan.accounts.models import Agent, Tag, Team, Workspace
+from layan.connectors.models import Inbox
+from layan.customers.models import Customer
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending on customer")
+    ON_HOLD = "on_hold", _("On hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+# The only moves a status may make. Closed is final: a customer writing again starts a new
+# conversation linked to the closed one.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED}),
+    Status.OPEN: frozenset({Status.PENDING, Status.ON_HOLD, Status.SOLVED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.ON_HOLD, Status.SOLVED}),
+    Status.ON_HOLD: frozenset({Status.OPEN, Status.PENDING, Status.SOLVED}),
+    Status.SOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class ConversationType(models.TextChoices):
+    QUESTION = "question", _("Question")
+    INCIDENT = "incident", _("Incident")
+    COMPLAINT = "complaint", _("Complaint")
+    ORDER = "order", _("Order")
+    REQUEST = "request", _("Request")
+    TASK = "task", _("Task")
+
+
+class Conversation(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
+    number = models.PositiveBigIntegerField(_("number"))
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    type = models.CharField(_("type"), max_length=16, choices=ConversationType.choices,
+                            default=ConversationType.QUESTION)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations")
+    channel = models.CharField(_("channel"), max_length=16)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    assignee = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assigned_conversations")
+    tags = models.ManyToManyField(Tag, blank=True, through="ConversationTag", related_name="conversations")
+    followers = models.ManyToManyField(Agent, blank=True, through="Follower", related_name="followed_conversations")
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="merged_from")
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+    last_message_at = models.DateTimeField(default=now)
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "number"], name="conversation_unique_number"),
+        ]
+        # One index per inbox filter; each ends in id so keyset pagination by id stays an index walk.
+        indexes = [
+            models.Index(fields=["workspace", "-id"], name="conv_recent_idx"),
+            models.Index(fields=["workspace", "status", "-id"], name="conv_status_idx"),
+            models.Index(fields=["workspace", "assignee", "status", "-id"], name="conv_assignee_idx"),
+            models.Index(fields=["workspace", "team", "status", "-id"], name="conv_team_idx"),
+            models.Index(fields=["workspace", "inbox", "-id"], name="conv_inbox_idx"),
+            models.Index(fields=["workspace", "priority", "-id"], name="conv_priority_idx"),
+            models.Index(fields=["workspace", "customer", "-id"], name="conv_customer_idx"),
+            models.Index(fields=["workspace", "-last_message_at", "-id"], name="conv_activity_idx"),
+            models.Index(fields=["customer", "inbox", "status"], name="conv_threading_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.number} {self.subject}"
+
+
+class ConversationTag(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "tag"], name="conversation_tag_unique"),
+        ]
+        indexes = [models.Index(fields=["tag", "conversation"], name="conv_tag_lookup_idx")]
+
+    def __str__(self):
+        return f"{self.conversation_id}:{self.tag_id}"
+
+
+class Follower(models.Model):
+    """An agent who collaborates on a conversation besides the assignee and is kept informed."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "agent"], name="follower_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.agent_id} follows {self.conversation_id}"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", _("Inbound")
+    OUTBOUND = "out", _("Outbound")
+
+
+class AuthorKind(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    BOT = "bot", _("Bot")
+    SYSTEM = "system", _("System")
+
+
+class DeliveryStatus(models.TextChoices):
+    """Forward-only: queued -> sent -> delivered -> read; failed is terminal."""
+
+    NONE = "", _("Not applicable")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
+DELIVERY_RANK = {
+    DeliveryStatus.NONE: 0, DeliveryStatus.QUEUED: 1, DeliveryStatus.SENT: 2,
+    DeliveryStatus.DELIVERED: 3, DeliveryStatus.READ: 4, DeliveryStatus.FAILED: 5,
+}
+
+
+class Message(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    author_kind = models.CharField(max_length=16, choices=AuthorKind.choices)
+    author_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author_customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="messages")
+    is_note = models.BooleanField(_("internal note"), default=False)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)  # always sanitised before it is stored
+    # {"to": [...], "cc": [...], "bcc": [...]}: who this message went to. BCC stays private.
+    recipients = models.JSONField(default=dict, blank=True)
+    provider_message_id = models.CharField(max_length=255, null=True, blank=True)
+    # Given by API clients in the Idempotency-Key header so that a retried request writes once.
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    delivery_status = models.CharField(max_length=16, choices=DeliveryStatus.choices, blank=True,
+                                       default=DeliveryStatus.NONE)
+    delivery_error = models.TextField(blank=True)
+    mentions = models.ManyToManyField(Agent, blank=True, related_name="mentioned_in")
+    sent_at = models.DateTimeField(null=True, blank=True)  # as the sender's channel claims
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "provider_message_id"],
+                                    condition=Q(provider_message_id__isnull=False),
+                                    name="message_unique_provider_id"),
+            models.UniqueConstraint(fields=["workspace", "idempotency_key"],
+                                    condition=Q(idempotency_key__isnull=False),
+                                    name="message_unique_idempotency_key"),
+        ]
+        indexes = [models.Index(fields=["conversation", "id"], name="message_thread_idx")]
+
+    def __str__(self):
+        return f"{self.direction} {self.pk} in {self.conversation_id}"
+
+
+class ParticipantRole(models.TextChoices):
+    TO = "to", _("To")
+    CC = "cc", _("CC")
+    BCC = "bcc", _("BCC")
+
+
+class Participant(models.Model):
+    """A person on the conversation besides the customer (e.g. CC'd on email).
+
+    To and CC participants stay on replies until removed; BCC participants are private to agents.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants")
+    role = models.CharField(max_length=3, choices=ParticipantRole.choices)
+    address = models.CharField(max_length=320)
+    name = models.CharField(max_length=200, blank=True)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "address"], name="participant_unique_address"),
+        ]
+
+    def __str__(self):
+        return f"{self.role}:{self.address}"
+
+
+def attachment_path(instance, filename):
+    stamp = now()
+    return f"attachments/{instance.workspace_id}/{stamp:%Y/%m}/{instance.storage_key}"
+
+
+class Attachment(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    storage_key = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=127)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content_id = models.CharField(max_length=255, blank=True)  # for inline images (cid:)
+    inline = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.filename
+
+
+class LinkKind(models.TextChoices):
+    CHILD = "child", _("Child of")
+    RELATED = "related", _("Related to")
+    DUPLICATE = "duplicate", _("Duplicate of")
+    FOLLOW_UP = "follow_up", _("Follow-up of")
+
+
+class ConversationLink(models.Model):
+    """``source`` is <kind> ``target``: e.g. source is a child of target."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=16, choices=LinkKind.choices)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="conversation_link_unique"),
+            models.CheckConstraint(condition=~Q(source=models.F("target")), name="conversation_link_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.source_id} {self.kind} {self.target_id}"
+
+
+class TimeEntry(models.Model):
+    """Time an agent spent on a conversation."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="time_entries")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="time_entries")
+    seconds = models.PositiveIntegerField()
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+
+    def __str__(self):
+        return f"{self.agent_id} {self.seconds}s on {self.conversation_id}"

@@ -1,0 +1,120 @@
+"""Reads for conversations, and the access rule every view goes through.
+
+Admins and supervisors see every conversation of their workspace. Agents see conversations of
+their teams, conversations with no team, ones assigned to them and ones they follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from layan.accounts.models import Agent
+from layan.accounts.selectors import agent_team_ids
+from layan.conversations.models import Attachment, Conversation, ConversationTag, Follower, Message
+from layan.errors import NotFound
+
+
+def visible_conversations(agent: Agent) -> QuerySet[Conversation]:
+    qs = Conversation.objects.filter(workspace_id=agent.workspace_id)
+    if agent.is_supervisor_or_admin:
+        return qs
+    teams = agent_team_ids(agent)
+    follows = Follower.objects.filter(conversation=OuterRef("pk"), agent=agent)
+    return qs.filter(Q(team__isnull=True) | Q(team_id__in=teams) | Q(assignee=agent) | Exists(follows))
+
+
+@dataclass(frozen=True)
+class ConversationFilters:
+    status: tuple[str, ...] = ()
+    assignee: int | None = None
+    unassigned: bool = False
+    team: int | None = None
+    inbox: int | None = None
+    priority: tuple[str, ...] = ()
+    tag: str = ""
+    customer: int | None = None
+    q: str = ""
+    include_merged: bool = False
+
+
+def list_conversations(*, agent: Agent, filters: ConversationFilters) -> QuerySet[Conversation]:
+    qs = visible_conversations(agent)
+    if not filters.include_merged:
+        qs = qs.filter(merged_into__isnull=True)
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    if filters.unassigned:
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee is not None:
+        qs = qs.filter(assignee_id=filters.assignee)
+    if filters.team is not None:
+        qs = qs.filter(team_id=filters.team)
+    if filters.inbox is not None:
+        qs = qs.filter(inbox_id=filters.inbox)
+    if filters.priority:
+        qs = qs.filter(priority__in=filters.priority)
+    if filters.customer is not None:
+        qs = qs.filter(customer_id=filters.customer)
+    if filters.tag:
+        tagged = ConversationTag.objects.filter(conversation=OuterRef("pk"), tag__name=filters.tag.strip().lower(),
+                                                tag__workspace_id=agent.workspace_id)
+        qs = qs.filter(Exists(tagged))
+    if filters.q:
+        text = filters.q.strip()
+        # Interim text search (substring) until layan.search indexes conversations.
+        matches = Q(subject__icontains=text) | Q(
+            Exists(Message.objects.filter(conversation=OuterRef("pk"), text__icontains=text)))
+        if text.lstrip("#").isdigit():
+            matches |= Q(number=int(text.lstrip("#")))
+        qs = qs.filter(matches)
+    return with_list_relations(qs)
+
+
+def with_list_relations(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    return qs.select_related("customer", "assignee", "team", "inbox").prefetch_related("tags")
+
+
+def access_conversation(*, agent: Agent, conversation_id: int) -> Conversation:
+    conversation = with_list_relations(visible_conversations(agent)).filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound(_("Conversation not found."), field="conversation")
+    return conversation
+
+
+def access_conversation_by_number(*, agent: Agent, number: int) -> Conversation:
+    conversation = with_list_relations(visible_conversations(agent)).filter(number=number).first()
+    if conversation is None:
+        raise NotFound(_("Conversation not found."), field="conversation")
+    return conversation
+
+
+def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(conversation=conversation)
+        .select_related("author_agent", "author_customer")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")), "mentions")
+        .order_by("id")
+    )
+
+
+def access_message(*, agent: Agent, message_id: int) -> Message:
+    message = (
+        Message.objects.select_related("author_agent", "author_customer")
+        .prefetch_related("attachments", "mentions")
+        .filter(pk=message_id, conversation__in=visible_conversations(agent))
+        .first()
+    )
+    if message is None:
+        raise NotFound(_("Message not found."), field="message")
+    return message
+
+
+def access_attachment(*, agent: Agent, attachment_id: int) -> Attachment:
+    attachment = Attachment.objects.filter(
+        pk=attachment_id, message__conversation__in=visible_conversations(agent)).first()
+    if attachment is None:
+        raise NotFound(_("Attachment not found."), field="attachment")
+    return attachment

@@ -1,0 +1,51 @@
+"""The only writers of conversations. Split by capability; import from here."""
+
+from layan.conversations.services.messaging import (
+    CreateResult,
+    ReceiveResult,
+    add_note,
+    create_conversation,
+    receive_inbound_message,
+    record_delivery_status,
+    reply_to_conversation,
+)
+from layan.conversations.services.workflow import (
+    UNSET,
+    add_follower,
+    assign_conversation,
+    change_status,
+    link_conversations,
+    log_time,
+    merge_conversations,
+    move_conversations_to_customer,
+    remove_follower,
+    set_priority,
+    set_tags,
+    tag,
+    unlink_conversations,
+    update_conversation,
+)
+
+__all__ = [
+    "UNSET",
+    "CreateResult",
+    "ReceiveResult",
+    "add_follower",
+    "add_note",
+    "assign_conversation",
+    "change_status",
+    "create_conversation",
+    "link_conversations",
+    "log_time",
+    "merge_conversations",
+    "move_conversations_to_customer",
+    "receive_inbound_message",
+    "record_delivery_status",
+    "remove_follower",
+    "reply_to_conversation",
+    "set_priority",
+    "set_tags",
+    "tag",
+    "unlink_conversations",
+    "update_conversation",
+]

@@ -1,0 +1,1 @@
+"""Customers, their channel identities, merging and consent."""

@@ -1,0 +1,1 @@
+"""The outbox: every outbound message is sent once or marked failed with the reason."""

@@ -1,0 +1,163 @@
+"""Domain events and THE subscriber table.
+
+Services call :func:`publish` inside their transaction; nothing happens until it commits. Then
+each subscriber runs: synchronous ones (cheap, e.g. realtime push) in the committing process,
+asynchronous ones as one Huey task each, so each retries on its own. See docs/flows/events.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    workspace_id: int
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def as_payload(self) -> dict:
+        return {"event": self.name, **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True)
+class ConversationCreated(Event):
+    conversation_id: int
+
+
+@dataclass(frozen=True)
+class MessageReceived(Event):
+    conversation_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
+class ReplyQueued(Event):
+    conversation_id: int
+    message_id: int
+    outbox_item_id: int
+
+
+@dataclass(frozen=True)
+class NoteAdded(Event):
+    conversation_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
+class ConversationAssigned(Event):
+    conversation_id: int
+    assignee_id: int | None
+    team_id: int | None
+
+
+@dataclass(frozen=True)
+class ConversationStatusChanged(Event):
+    conversation_id: int
+    old_status: str
+    new_status: str
+
+
+@dataclass(frozen=True)
+class ConversationUpdated(Event):
+    conversation_id: int
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConversationsMerged(Event):
+    source_id: int
+    target_id: int
+
+
+@dataclass(frozen=True)
+class CustomersMerged(Event):
+    source_id: int
+    target_id: int
+
+
+@dataclass(frozen=True)
+class MessageDeliveryChanged(Event):
+    conversation_id: int
+    message_id: int
+    status: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        ConversationCreated,
+        MessageReceived,
+        ReplyQueued,
+        NoteAdded,
+        ConversationAssigned,
+        ConversationStatusChanged,
+        ConversationUpdated,
+        ConversationsMerged,
+        CustomersMerged,
+        MessageDeliveryChanged,
+    )
+}
+
+Mode = Literal["sync", "async"]
+
+_REALTIME = ("layan.web.realtime.push_event", "sync")
+
+# THE subscriber table: event type -> (dotted path of a callable taking the event, mode).
+SUBSCRIBERS: dict[type[Event], list[tuple[str, Mode]]] = {
+    ConversationCreated: [_REALTIME],
+    MessageReceived: [_REALTIME],
+    ReplyQueued: [_REALTIME, ("layan.delivery.services.deliver_outbox_item_for_event", "async")],
+    NoteAdded: [_REALTIME],
+    ConversationAssigned: [_REALTIME],
+    ConversationStatusChanged: [_REALTIME],
+    ConversationUpdated: [_REALTIME],
+    ConversationsMerged: [_REALTIME],
+    CustomersMerged: [],
+    MessageDeliveryChanged: [_REALTIME],
+}
+
+
+def publish(event: Event) -> None:
+    """Dispatch ``event`` to its subscribers once the current transaction commits."""
+    transaction.on_commit(lambda: dispatch(event), robust=True)
+
+
+def resolve(path: str):
+    module_name, _, attr = path.rpartition(".")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def dispatch(event: Event) -> None:
+    from layan import jobs
+
+    for path, mode in SUBSCRIBERS.get(type(event), []):
+        if mode == "sync":
+            try:
+                resolve(path)(event)
+            except Exception:
+                # A synchronous subscriber is a courtesy (e.g. a screen refresh); it must never
+                # break the request that committed the change.
+                logger.exception("synchronous subscriber %s failed for %s", path, event.name)
+        else:
+            jobs.run_subscriber(path, event.as_payload())
+
+
+def event_from_payload(payload: dict) -> Event:
+    data = dict(payload)
+    cls = EVENT_TYPES[data.pop("event")]
+    field_types = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in list(data.items()):
+        if key in field_types and isinstance(value, list):
+            data[key] = tuple(value)
+    return cls(**data)

@@ -1,0 +1,38 @@
+"""Background work: the Huey instance, the subscriber task and the periodic sweepers.
+
+The database is the truth and the queue a doorbell: sweepers re-drive outbox items whose task was
+lost, so a dead worker never loses a message.
+"""
+
+from huey import crontab
+from huey.contrib.djhuey import HUEY as huey  # noqa: N811 - the Huey instance, named as Huey names it
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+# Exponential-ish retry for subscribers: Huey retries with a fixed delay, so keep it modest and
+# let the sweepers catch anything that runs out of retries.
+SUBSCRIBER_RETRIES = 5
+SUBSCRIBER_RETRY_DELAY = 10
+
+
+@db_task(retries=SUBSCRIBER_RETRIES, retry_delay=SUBSCRIBER_RETRY_DELAY)
+def run_subscriber(path: str, payload: dict) -> None:
+    from layan import events
+
+    events.resolve(path)(events.event_from_payload(payload))
+
+
+@db_task(retries=3, retry_delay=5)
+def deliver_outbox_item(outbox_item_id: int) -> None:
+    from layan.delivery.services import deliver_outbox_item as deliver
+
+    deliver(outbox_item_id=outbox_item_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_outbox() -> None:
+    from layan.delivery.services import redrive_due_outbox_items
+
+    redrive_due_outbox_items()
+
+
+__all__ = ["huey", "run_subscriber", "deliver_outbox_item", "sweep_outbox"]

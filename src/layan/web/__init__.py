@@ -1,0 +1,1 @@
+"""The agent workspace: pages, login, realtime consumers."""

@@ -8,7 +8,13 @@ import pytest
 from django.test import Client
 
 from layan.accounts.actors import Actor
-from layan.accounts.services import create_agent, create_api_token, create_team, create_workspace, set_team_members
+from layan.accounts.services import (
+    create_agent,
+    create_api_token,
+    create_team,
+    create_workspace,
+    set_team_members,
+)
 from layan.connectors.services import create_inbox
 
 
@@ -18,7 +24,6 @@ def _huey_immediate():
     from layan.jobs import huey
 
     huey.immediate = True
-    yield
 
 
 @pytest.fixture(autouse=True)

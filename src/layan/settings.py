@@ -7,6 +7,7 @@ in-memory channel layer, all under ``./var/`` (or ``LAYAN_DATA_DIR``). ``DATABAS
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -38,10 +39,19 @@ def _secret_key() -> str:
         return from_env
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
-    return key_file.read_text().strip()
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+    for _attempt in range(50):  # the creator may not have written it yet
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{key_file} is empty; delete it or set SECRET_KEY")
 
 
 SECRET_KEY = _secret_key()
@@ -175,6 +185,7 @@ USE_TZ = True
 # --- static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("LAYAN_MEDIA_DIR", DATA_DIR / "media"))
 STORAGES = {

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-
-from layan.accounts.models import Agent, APIToken, AuditEntry, Role, Team
 from django.utils.translation import gettext as _
 
+from layan.accounts.models import Agent, APIToken, AuditEntry, Role, Team
 from layan.errors import NotFound, PermissionDenied
 
 

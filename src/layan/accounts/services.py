@@ -17,10 +17,19 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from layan.accounts.actors import Actor
-from layan.accounts.models import Agent, APIToken, AuditEntry, Role, Tag, Team, TeamMembership, Workspace
+from layan.accounts.models import (
+    Agent,
+    APIToken,
+    AuditEntry,
+    Role,
+    Tag,
+    Team,
+    TeamMembership,
+    Workspace,
+)
 from layan.errors import Conflict, ErrorCode, InvalidInput
 
-TOKEN_PREFIX = "layan_"
+TOKEN_PREFIX = "layan_"  # noqa: S105 - a label, not a secret
 MAX_TAG_LENGTH = 64
 SUPPORTED_LANGUAGES = ("id", "en")
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from ninja import Router
+from ninja import Router, Status
 
 from layan.accounts import services
 from layan.accounts.models import Role
-from layan.accounts.selectors import access_agent, access_team, list_agents, list_teams, require_role
+from layan.accounts.selectors import (
+    access_agent,
+    access_team,
+    list_agents,
+    list_teams,
+    require_role,
+)
 from layan.api import render
 from layan.api.schemas import AgentOut, ErrorOut, InboxIn, InboxOut, TeamIn, TeamOut, TeamPatch
 from layan.connectors import services as inbox_services
@@ -53,7 +59,7 @@ def create_team(request, payload: TeamIn):
     created = services.create_team(actor=request.actor, name=payload.name, description=payload.description)
     if members:
         services.set_team_members(actor=request.actor, team=created, agents=members)
-    return 201, render.team_out(access_team(agent=request.agent, team_id=created.pk))
+    return Status(201, render.team_out(access_team(agent=request.agent, team_id=created.pk)))
 
 
 @router.patch("/teams/{int:team_id}", response={200: TeamOut, **ERRORS}, tags=["teams"],
@@ -75,7 +81,7 @@ def update_team(request, team_id: int, payload: TeamPatch):
 def delete_team(request, team_id: int):
     require_role(request.agent, Role.ADMIN)
     services.delete_team(actor=request.actor, team=access_team(agent=request.agent, team_id=team_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/inboxes", response={200: list[InboxOut], **ERRORS}, tags=["inboxes"], summary="List inboxes")
@@ -96,4 +102,4 @@ def create_inbox(request, payload: InboxIn):
         actor=request.actor, kind=payload.kind, name=payload.name, default_team=team,
         threading_policy=payload.threading_policy, reopen_window_days=payload.reopen_window_days,
     )
-    return 201, render.inbox_out(created)
+    return Status(201, render.inbox_out(created))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router, Schema, Status
 from pydantic import Field
 
 from layan.accounts.selectors import access_agent, access_team, audit_trail
@@ -115,7 +115,7 @@ def create(request, payload: ConversationIn, idempotency_key: str | None = Heade
         attachments=[a.decode() for a in payload.message.attachments], idempotency_key=idempotency_key,
     )
     conversation = access_conversation(agent=agent, conversation_id=result.conversation.pk)
-    return (200 if result.duplicate else 201), render.conversation_out(conversation)
+    return Status((200 if result.duplicate else 201), render.conversation_out(conversation))
 
 
 @router.get("/{int:conversation_id}", response={200: ConversationDetailOut, **ERRORS}, summary="Get a conversation")
@@ -157,7 +157,7 @@ def reply(request, conversation_id: int, payload: ReplyIn,
         cc=payload.cc, bcc=payload.bcc, attachments=[a.decode() for a in payload.attachments],
         status=payload.status, idempotency_key=idempotency_key,
     )
-    return (200 if duplicate else 201), render.message_out(access_message(agent=request.agent, message_id=message.pk))
+    return Status((200 if duplicate else 201), render.message_out(access_message(agent=request.agent, message_id=message.pk)))
 
 
 @router.post("/{int:conversation_id}/notes", response={201: MessageOut, **ERRORS}, summary="Add an internal note")
@@ -166,7 +166,7 @@ def note(request, conversation_id: int, payload: NoteIn):
     mentions = [access_agent(agent=request.agent, agent_id=pk) for pk in payload.mention_ids]
     message = services.add_note(actor=request.actor, conversation=conversation, text=payload.text,
                                 mentions=mentions)
-    return 201, render.message_out(access_message(agent=request.agent, message_id=message.pk))
+    return Status(201, render.message_out(access_message(agent=request.agent, message_id=message.pk)))
 
 
 @router.post("/{int:conversation_id}/assign", response={200: ConversationDetailOut, **ERRORS},
@@ -247,7 +247,7 @@ def log_time(request, conversation_id: int, payload: TimeIn):
     conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
     entry = services.log_time(actor=request.actor, conversation=conversation, seconds=payload.seconds,
                               note=payload.note)
-    return 201, entry
+    return Status(201, entry)
 
 
 @router.get("/{int:conversation_id}/time", response={200: list[TimeEntryOut], **ERRORS}, summary="Time spent")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from layan.accounts.models import Role
@@ -59,7 +59,7 @@ def create(request, payload: CustomerIn):
         tier=payload.tier, tags=payload.tags, attributes=payload.attributes, consent=payload.consent,
         preferred_channel=payload.preferred_channel, notes=payload.notes, identities=identities,
     )
-    return 201, _out(request, customer.pk)
+    return Status(201, _out(request, customer.pk))
 
 
 @router.get("/{int:customer_id}", response={200: CustomerOut, **ERRORS}, summary="Get a customer")
@@ -83,7 +83,7 @@ def delete(request, customer_id: int):
     require_role(request.agent, Role.ADMIN)
     customer = access_customer(agent=request.agent, customer_id=customer_id)
     services.delete_customer(actor=request.actor, customer=customer)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/{int:customer_id}/identities", response={201: CustomerOut, **ERRORS},
@@ -91,7 +91,7 @@ def delete(request, customer_id: int):
 def add_identity(request, customer_id: int, payload: IdentityIn):
     customer = access_customer(agent=request.agent, customer_id=customer_id)
     services.add_identity(actor=request.actor, customer=customer, kind=payload.kind, value=payload.value)
-    return 201, _out(request, customer_id)
+    return Status(201, _out(request, customer_id))
 
 
 @router.delete("/{int:customer_id}/identities/{int:identity_id}", response={200: CustomerOut, **ERRORS},

@@ -43,11 +43,10 @@ def _validate_fields(*, tier=None, preferred_channel=None, consent=None, attribu
         raise InvalidInput(_("Unknown tier."), field="tier")
     if preferred_channel and preferred_channel not in ChannelKind.values:
         raise InvalidInput(_("Unknown channel."), field="preferred_channel")
-    if consent is not None:
-        if not isinstance(consent, dict) or any(
-            k not in ChannelKind.values or not isinstance(v, bool) for k, v in consent.items()
-        ):
-            raise InvalidInput(_("Consent maps a channel to true or false."), field="consent")
+    if consent is not None and (not isinstance(consent, dict) or any(
+        k not in ChannelKind.values or not isinstance(v, bool) for k, v in consent.items()
+    )):
+        raise InvalidInput(_("Consent maps a channel to true or false."), field="consent")
     if attributes is not None and not isinstance(attributes, dict):
         raise InvalidInput(_("Custom attributes must be an object."), field="attributes")
     if language is not None:

@@ -46,7 +46,7 @@ from layan.conversations.services.storage import (
     store_attachments,
     touch_conversation,
 )
-from layan.conversations.services.workflow import refuse_if_merged, lock, transition
+from layan.conversations.services.workflow import lock, refuse_if_merged, transition
 from layan.conversations.threading import find_conversation
 from layan.customers.models import Customer, Identity
 from layan.customers.normalise import normalise_email

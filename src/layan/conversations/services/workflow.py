@@ -200,14 +200,14 @@ def set_tags(*, actor: Actor, conversation: Conversation, names: Iterable[str]) 
 def add_follower(*, actor: Actor, conversation: Conversation, agent: Agent) -> None:
     if agent.workspace_id != conversation.workspace_id:
         raise InvalidInput(_("Agent not found."), field="agent")
-    _, created = Follower.objects.get_or_create(conversation=conversation, agent=agent)
+    _follower, created = Follower.objects.get_or_create(conversation=conversation, agent=agent)
     if created:
         audit(actor, "conversation.follower_added", conversation, after={"follower": agent.pk})
 
 
 @transaction.atomic
 def remove_follower(*, actor: Actor, conversation: Conversation, agent: Agent) -> None:
-    deleted, _ = Follower.objects.filter(conversation=conversation, agent=agent).delete()
+    deleted, _by_model = Follower.objects.filter(conversation=conversation, agent=agent).delete()
     if deleted:
         audit(actor, "conversation.follower_removed", conversation, before={"follower": agent.pk})
 

@@ -9,7 +9,6 @@ from pydantic import Field
 
 from layan.accounts.selectors import access_agent, access_team, audit_trail
 from layan.api import render
-from layan.api.customer_lookup import customer_for_new_conversation
 from layan.api.pagination import paginate
 from layan.api.schemas import (
     AssignIn,
@@ -32,18 +31,18 @@ from layan.api.schemas import (
     TimeIn,
 )
 from layan.connectors.selectors import access_inbox
-from layan.connectors.services import default_api_inbox
 from layan.conversations import services
-from layan.conversations.models import ConversationLink
 from layan.conversations.selectors import (
     ConversationFilters,
     access_attachment,
     access_conversation,
+    access_link,
     access_message,
     conversation_messages,
     list_conversations,
 )
-from layan.errors import InvalidInput, NotFound
+from layan.customers.selectors import access_customer
+from layan.errors import InvalidInput
 
 router = Router(tags=["conversations"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
@@ -101,15 +100,16 @@ def list_(request, query: Query[ConversationQuery]):
 
 
 @router.post("", response={200: ConversationOut, 201: ConversationOut, **ERRORS}, summary="Create a conversation")
-def create(request, payload: ConversationIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+def create(request, payload: ConversationIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=128)):
     agent = request.agent
-    inbox = access_inbox(agent=agent, inbox_id=payload.inbox) if payload.inbox else \
-        default_api_inbox(workspace=agent.workspace)
+    inbox = access_inbox(agent=agent, inbox_id=payload.inbox) if payload.inbox else None
     team = access_team(agent=agent, team_id=payload.team) if payload.team else None
     assignee = access_agent(agent=agent, agent_id=payload.assignee) if payload.assignee else None
-    customer = customer_for_new_conversation(request, payload.customer)
+    lookup = payload.customer
+    customer = access_customer(agent=agent, customer_id=lookup.id) if lookup.id is not None else None
     result = services.create_conversation(
-        actor=request.actor, inbox=inbox, customer=customer, subject=payload.subject, text=payload.message.text,
+        actor=request.actor, inbox=inbox, customer=customer, customer_name=lookup.name,
+        customer_identities=lookup.identities(), subject=payload.subject, text=payload.message.text,
         html=payload.message.html, author=payload.message.author, priority=payload.priority, type=payload.type,
         team=team, assignee=assignee, tags=payload.tags, custom_fields=payload.custom_fields,
         attachments=[a.decode() for a in payload.message.attachments], idempotency_key=idempotency_key,
@@ -127,15 +127,8 @@ def get(request, conversation_id: int):
               summary="Update subject, status, priority, type, tags or custom fields")
 def update(request, conversation_id: int, payload: ConversationPatch):
     conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
-    given = payload.model_fields_set
-    changes = {k: getattr(payload, k) for k in ("subject", "priority", "type", "custom_fields")
-               if k in given and getattr(payload, k) is not None}
-    if changes:
-        conversation = services.update_conversation(actor=request.actor, conversation=conversation, **changes)
-    if "tags" in given and payload.tags is not None:
-        services.set_tags(actor=request.actor, conversation=conversation, names=payload.tags)
-    if "status" in given and payload.status is not None:
-        services.change_status(actor=request.actor, conversation=conversation, status=payload.status)
+    changes = {k: getattr(payload, k) for k in payload.model_fields_set if getattr(payload, k) is not None}
+    services.edit_conversation(actor=request.actor, conversation=conversation, **changes)
     return _detail(request, conversation_id)
 
 
@@ -150,7 +143,7 @@ def messages(request, conversation_id: int, cursor: str | None = None, limit: in
 @router.post("/{int:conversation_id}/reply", response={200: MessageOut, 201: MessageOut, **ERRORS},
              summary="Reply to the customer on the conversation's channel")
 def reply(request, conversation_id: int, payload: ReplyIn,
-          idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+          idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=128)):
     conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
     message, duplicate = services.reply_to_conversation(
         actor=request.actor, conversation=conversation, text=payload.text, html=payload.html, to=payload.to,
@@ -234,11 +227,7 @@ def link(request, conversation_id: int, payload: LinkIn):
                summary="Remove a link")
 def unlink(request, conversation_id: int, link_id: int):
     conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
-    found = ConversationLink.objects.filter(pk=link_id, source=conversation).first() or \
-        ConversationLink.objects.filter(pk=link_id, target=conversation).first()
-    if found is None:
-        raise NotFound(_("Link not found."), field="link")
-    services.unlink_conversations(actor=request.actor, link=found)
+    services.unlink_conversations(actor=request.actor, link=access_link(conversation=conversation, link_id=link_id))
     return _detail(request, conversation_id)
 
 

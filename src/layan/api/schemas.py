@@ -12,6 +12,7 @@ from ninja import Schema
 from pydantic import Field
 
 from layan.connectors.base import InboundAttachment
+from layan.customers.services import IdentityInput
 from layan.errors import InvalidInput
 
 StatusName = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
@@ -255,6 +256,11 @@ class CustomerLookupIn(Schema):
     email: str | None = Field(None, max_length=320)
     phone: str | None = Field(None, max_length=64)
     whatsapp: str | None = Field(None, max_length=64)
+
+    def identities(self) -> list[IdentityInput]:
+        return [IdentityInput(kind=kind, value=value)
+                for kind, value in (("email", self.email), ("phone", self.phone), ("whatsapp", self.whatsapp))
+                if value]
 
 
 class FirstMessageIn(Schema):

@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 
 from layan.accounts.models import Agent
 from layan.accounts.selectors import agent_team_ids
-from layan.conversations.models import Attachment, Conversation, ConversationTag, Follower, Message
+from layan.conversations.models import (
+    Attachment,
+    Conversation,
+    ConversationLink,
+    ConversationTag,
+    Follower,
+    Message,
+)
 from layan.errors import NotFound
 
 
@@ -118,3 +125,12 @@ def access_attachment(*, agent: Agent, attachment_id: int) -> Attachment:
     if attachment is None:
         raise NotFound(_("Attachment not found."), field="attachment")
     return attachment
+
+
+def access_link(*, conversation: Conversation, link_id: int) -> ConversationLink:
+    """A link touching ``conversation`` (already access-checked), from either end."""
+    link = ConversationLink.objects.select_related("source").filter(
+        Q(source=conversation) | Q(target=conversation), pk=link_id).first()
+    if link is None:
+        raise NotFound(_("Link not found."), field="link")
+    return link

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from layan import events
 from layan.accounts.actors import Actor
-from layan.accounts.models import Agent, Team
+from layan.accounts.models import Agent, Team, Workspace
 from layan.connectors.base import InboundAttachment, InboundMessage
 from layan.connectors.models import Inbox, InboxKind
+from layan.connectors.services import default_api_inbox
 from layan.conversations.models import (
     DELIVERY_RANK,
     AuthorKind,
@@ -50,7 +51,7 @@ from layan.conversations.services.workflow import lock, refuse_if_merged, transi
 from layan.conversations.threading import find_conversation
 from layan.customers.models import Customer, Identity
 from layan.customers.normalise import normalise_email
-from layan.customers.services import resolve_identity
+from layan.customers.services import IdentityInput, find_or_create_customer, resolve_identity
 from layan.errors import Conflict, ErrorCode, InvalidInput
 
 # Which customer identity a reply on each inbox kind is addressed to.
@@ -139,10 +140,13 @@ def _receive(*, inbox: Inbox, inbound: InboundMessage, text: str,
         recipients={"to": [a for a, _n in inbound.to], "cc": [a for a, _n in inbound.cc]},
         sent_at=inbound.sent_at,
     )
+    own = {a.lower() for a in inbox.settings.get("addresses", [])}
     for role, people in ((ParticipantRole.TO, inbound.to), (ParticipantRole.CC, inbound.cc)):
         for address, name in people:
-            Participant.objects.get_or_create(conversation=conversation, address=address.strip().lower(),
-                                              defaults={"role": role, "name": name[:200]})
+            address = address.strip().lower()
+            if address and address not in own:
+                Participant.objects.get_or_create(conversation=conversation, address=address,
+                                                  defaults={"role": role, "name": name[:200]})
     store_attachments(message, attachments)
     touch_conversation(conversation, customer_message=True)
     if not customer.name and inbound.sender_name:
@@ -189,8 +193,10 @@ class CreateResult:
 def create_conversation(
     *,
     actor: Actor,
-    inbox: Inbox,
-    customer: Customer,
+    inbox: Inbox | None = None,
+    customer: Customer | None = None,
+    customer_name: str = "",
+    customer_identities: Sequence[IdentityInput] = (),
     subject: str,
     text: str = "",
     html: str = "",
@@ -205,8 +211,14 @@ def create_conversation(
     idempotency_key: str | None = None,
 ) -> CreateResult:
     """Open a conversation with its first message: from the customer (a call logged, a form) or
-    from an agent (proactive outreach, sent through the outbox)."""
+    from an agent (proactive outreach, sent through the outbox).
+
+    The customer is given, or found/created from ``customer_identities`` in the same transaction,
+    so that a refused request writes nothing. No inbox means the workspace's API inbox."""
     if idempotency_key:
+        # Requests with a key queue on the workspace row (numbering takes that lock anyway), so a
+        # concurrent retry finds the first request's conversation instead of colliding with it.
+        Workspace.objects.select_for_update().values_list("pk", flat=True).get(pk=actor.workspace.pk)
         earlier = Message.objects.select_related("conversation").filter(
             workspace=actor.workspace, idempotency_key=idempotency_key).first()
         if earlier is not None:
@@ -217,17 +229,21 @@ def create_conversation(
         raise InvalidInput(_("Unknown conversation type."), field="type")
     if author not in (AuthorKind.CUSTOMER, AuthorKind.AGENT):
         raise InvalidInput(_("The first message is from the customer or from an agent."), field="message.author")
-    if customer.merged_into_id:
-        customer = Customer.objects.get(pk=customer.merged_into_id)
     text = check_text(text, field="message.text")
     attachments = check_attachments(attachments)
     if not (text.strip() or html.strip() or attachments):
         raise InvalidInput(_("The message needs text or an attachment."), field="message.text")
-    for who, field in ((assignee, "assignee"), (team, "team")):
-        if who is not None and who.workspace_id != inbox.workspace_id:
+    for who, field in ((assignee, "assignee"), (team, "team"), (inbox, "inbox"), (customer, "customer")):
+        if who is not None and who.workspace_id != actor.workspace.pk:
             raise InvalidInput(_("Not found in this workspace."), field=field)
     if custom_fields is not None and not isinstance(custom_fields, dict):
         raise InvalidInput(_("Custom fields must be an object."), field="custom_fields")
+    if customer is None:
+        customer = find_or_create_customer(actor=actor, name=customer_name, identities=customer_identities)
+    if customer.merged_into_id:
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    if inbox is None:
+        inbox = default_api_inbox(workspace=actor.workspace)
     conversation = _open_conversation(
         actor=actor, inbox=inbox, customer=customer, subject=subject or _subject_from_text(text),
         priority=priority, type=type, team=team, assignee=assignee, custom_fields=custom_fields,
@@ -347,6 +363,8 @@ def reply_to_conversation(
     """Write the reply and its outbox item in one transaction; the send happens after commit.
 
     Returns (message, duplicate): a retried request with the same idempotency key writes nothing."""
+    # Lock first: a concurrent retry then waits for the first request and finds its message.
+    conversation = lock(conversation)
     if idempotency_key:
         earlier = Message.objects.filter(workspace_id=conversation.workspace_id,
                                          idempotency_key=idempotency_key).first()
@@ -359,7 +377,6 @@ def reply_to_conversation(
     attachments = check_attachments(attachments)
     if not (text.strip() or html.strip() or attachments):
         raise InvalidInput(_("A reply needs text or an attachment."), field="text")
-    conversation = lock(conversation)
     refuse_if_merged(conversation)
     if conversation.status == Status.CLOSED:
         raise Conflict(_("Conversation #%(n)s is closed; start a new one.") % {"n": conversation.number},

@@ -130,6 +130,20 @@ def update_conversation(*, actor: Actor, conversation: Conversation, subject=UNS
     return conversation
 
 
+@transaction.atomic
+def edit_conversation(*, actor: Actor, conversation: Conversation, status: str | None = None,
+                      tags: Iterable[str] | None = None, **fields) -> Conversation:
+    """Apply several changes at once, all or nothing (subject, priority, type, custom_fields,
+    tags, status): a refused status change leaves the other fields untouched too."""
+    if fields:
+        conversation = update_conversation(actor=actor, conversation=conversation, **fields)
+    if tags is not None:
+        conversation = set_tags(actor=actor, conversation=conversation, names=tags)
+    if status is not None:
+        conversation = change_status(actor=actor, conversation=conversation, status=status)
+    return conversation
+
+
 def set_priority(*, actor: Actor, conversation: Conversation, priority: str) -> Conversation:
     return update_conversation(actor=actor, conversation=conversation, priority=priority)
 

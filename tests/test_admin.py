@@ -1,0 +1,319 @@
+"""The operator admin: every Layan model is there, pages answer, history stays read-only, lists
+run a fixed number of queries, and no change page renders a select of every row of a table."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.widgets import (
+    AutocompleteMixin,
+    ForeignKeyRawIdWidget,
+    ManyToManyRawIdWidget,
+)
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.forms import ModelChoiceField
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from layan.accounts.models import APIToken, AuditEntry, TeamMembership, User
+from layan.connectors.base import InboundAttachment
+from layan.conversations import services as conversations
+from layan.conversations.models import Conversation, Message
+from layan.customers.services import IdentityInput
+from layan.delivery.services import deliver_outbox_item
+
+LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery")
+INLINE_ONLY = {TeamMembership}  # edited on its team's page
+PASSWORD = "operator-pass-2026"
+
+REGISTERED = [
+    "accounts.User", "accounts.Workspace", "accounts.Agent", "accounts.Team", "accounts.Tag",
+    "accounts.APIToken", "accounts.AuditEntry",
+    "customers.Customer", "customers.Identity",
+    "connectors.Inbox",
+    "conversations.Conversation", "conversations.ConversationTag", "conversations.Follower",
+    "conversations.Message", "conversations.Participant", "conversations.Attachment",
+    "conversations.ConversationLink", "conversations.TimeEntry",
+    "delivery.OutboxItem", "delivery.DeliveryAttempt",
+]
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return User.objects.create_superuser(email="operator@layan.test", password=PASSWORD)
+
+
+@pytest.fixture
+def operator_client(operator) -> Client:
+    client = Client()
+    assert client.login(email="operator@layan.test", password=PASSWORD)
+    return client
+
+
+def _open_conversation(world, *, email: str, subject: str = "Paket belum sampai", **kwargs) -> Conversation:
+    return conversations.create_conversation(
+        actor=world.actor, inbox=world.email_inbox, customer_name="Siti",
+        customer_identities=[IdentityInput(kind="email", value=email)], subject=subject, text="Halo", **kwargs,
+    ).conversation
+
+
+@pytest.fixture
+def history(world):
+    """One of everything: a conversation with a tag, an attachment, a reply with a CC (participant)
+    that was delivered (outbox item and attempt), a note with a mention (follower), a link and time."""
+    conversation = _open_conversation(
+        world, email="siti@contoh.id", tags=["pengiriman"],
+        attachments=[InboundAttachment(filename="resi.txt", content_type="text/plain", content=b"JNE 123")],
+    )
+    reply, _duplicate = conversations.reply_to_conversation(
+        actor=world.actor, conversation=conversation, text="Baik, kami cek.", cc=["adik@contoh.id"])
+    deliver_outbox_item(outbox_item_id=reply.outbox_item.pk)
+    conversations.add_note(actor=world.actor, conversation=conversation, text="Tolong cek @budi",
+                           mentions=[world.agent])
+    other = _open_conversation(world, email="siti@contoh.id", subject="Paket kedua")
+    conversations.link_conversations(actor=world.actor, source=other, target=conversation, kind="related")
+    conversations.log_time(actor=world.actor, conversation=conversation, seconds=300, note="cek resi")
+    return conversation
+
+
+def _url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def test_every_model_of_the_layan_apps_is_in_the_admin():
+    models = [m for label in LAYAN_APPS for m in apps.get_app_config(label).get_models()]
+    missing = [m.__name__ for m in models if m not in admin.site._registry and m not in INLINE_ONLY]
+    assert missing == []
+    assert sorted(f"{m._meta.app_label}.{m.__name__}" for m in models if m in admin.site._registry) == sorted(
+        REGISTERED)
+    team_inlines = [inline.model for inline in admin.site._registry[apps.get_model("accounts.Team")].inlines]
+    assert TeamMembership in team_inlines
+
+
+@pytest.mark.parametrize("label", REGISTERED)
+def test_changelist_and_change_page_answer_for_every_model(label, operator_client, history):
+    model = apps.get_model(label)
+    obj = model._default_manager.order_by("pk").first()
+    assert obj is not None, f"the history fixture made no {label}"
+
+    listing = operator_client.get(_url(model, "changelist"))
+    change = operator_client.get(_url(model, "change", obj.pk))
+
+    assert listing.status_code == 200
+    assert change.status_code == 200
+
+
+def test_searching_and_filtering_lists_answer(operator_client, history, world):
+    for label, query in (("conversations.Conversation", {"q": f"#{history.number}"}),
+                         ("conversations.Conversation", {"q": "paket", "workspace__id__exact": world.workspace.pk}),
+                         ("customers.Customer", {"q": "siti@contoh.id"}),
+                         ("conversations.Message", {"conversation": history.pk}),
+                         ("accounts.User", {"memberships__workspace__id__exact": world.workspace.pk})):
+        response = operator_client.get(_url(apps.get_model(label), "changelist"), query)
+        assert response.status_code == 200, (label, query)
+    found = operator_client.get(_url(Conversation, "changelist"), {"q": f"#{history.number}"})
+    assert found.context["cl"].result_count == 1
+
+
+def test_audit_entries_cannot_be_added_changed_or_deleted(operator_client, history):
+    entry = AuditEntry.objects.order_by("pk").first()
+    before = AuditEntry.objects.count()
+
+    add = operator_client.get(_url(AuditEntry, "add"))
+    change = operator_client.post(_url(AuditEntry, "change", entry.pk), {"action": "forged"})
+    delete = operator_client.post(_url(AuditEntry, "delete", entry.pk), {"post": "yes"})
+    view = operator_client.get(_url(AuditEntry, "change", entry.pk))
+
+    assert (add.status_code, change.status_code, delete.status_code) == (403, 403, 403)
+    assert view.status_code == 200
+    assert b'name="_save"' not in view.content
+    assert AuditEntry.objects.count() == before
+    entry.refresh_from_db()
+    assert entry.action != "forged"
+
+
+def test_delivery_attempts_cannot_be_added_changed_or_deleted(operator_client, history):
+    attempt = apps.get_model("delivery.DeliveryAttempt").objects.get()
+
+    add = operator_client.get(_url(type(attempt), "add"))
+    change = operator_client.post(_url(type(attempt), "change", attempt.pk), {"error": "forged"})
+    delete = operator_client.post(_url(type(attempt), "delete", attempt.pk), {"post": "yes"})
+
+    assert (add.status_code, change.status_code, delete.status_code) == (403, 403, 403)
+    attempt.refresh_from_db()
+    assert attempt.error == ""
+
+
+def test_message_bodies_are_read_only(operator_client, history):
+    message = Message.objects.filter(conversation=history, is_note=False).order_by("pk").first()
+
+    page = operator_client.get(_url(Message, "change", message.pk))
+    post = operator_client.post(_url(Message, "change", message.pk), {"text": "rewritten history"})
+    add = operator_client.get(_url(Message, "add"))
+
+    assert page.status_code == 200
+    assert b'name="text"' not in page.content
+    assert b'name="html"' not in page.content
+    assert (post.status_code, add.status_code) == (403, 403)
+    message.refresh_from_db()
+    assert message.text == "Halo"
+
+
+def test_token_admin_never_shows_the_key_hash(operator_client, world):
+    token = APIToken.objects.filter(workspace=world.workspace).order_by("pk").first()
+
+    listing = operator_client.get(_url(APIToken, "changelist"))
+    change = operator_client.get(_url(APIToken, "change", token.pk))
+    add = operator_client.get(_url(APIToken, "add"))
+
+    for response in (listing, change):
+        assert response.status_code == 200
+        assert token.key_hash.encode() not in response.content
+        assert b"key_hash" not in response.content
+    assert token.prefix.encode() in listing.content
+    assert add.status_code == 403
+
+
+def test_revoke_action_revokes_the_selected_tokens_as_the_system(operator_client, world):
+    chosen = list(APIToken.objects.filter(workspace=world.workspace).order_by("pk")[:2])
+    untouched = APIToken.objects.filter(workspace=world.workspace).order_by("pk")[2]
+
+    response = operator_client.post(_url(APIToken, "changelist"), {
+        "action": "revoke_tokens", "_selected_action": [t.pk for t in chosen]})
+
+    assert response.status_code == 302
+    assert all(APIToken.objects.get(pk=t.pk).revoked_at is not None for t in chosen)
+    assert APIToken.objects.get(pk=untouched.pk).revoked_at is None
+    audit = AuditEntry.objects.filter(action="api_token.revoked").order_by("pk")
+    assert sorted((a.object_id, a.actor_kind, a.workspace_id) for a in audit) == sorted(
+        (str(t.pk), "system", world.workspace.pk) for t in chosen)
+
+
+def _conversation_changelist_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_url(Conversation, "changelist"))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def _open_many(world, count: int, start: int) -> None:
+    for n in range(start, start + count):
+        conversation = _open_conversation(world, email=f"pelanggan{n}@contoh.id", subject=f"Pesanan {n}")
+        if n % 2:
+            conversations.assign_conversation(actor=world.actor, conversation=conversation, team=world.team,
+                                              assignee=world.agent)
+        else:
+            conversations.assign_conversation(actor=world.actor, conversation=conversation,
+                                              team=world.other_team, assignee=world.other_agent)
+
+
+def test_conversation_changelist_runs_the_same_queries_for_3_and_30_conversations(operator_client, world):
+    _open_many(world, 3, 0)
+    with_three = _conversation_changelist_queries(operator_client)
+    _open_many(world, 27, 3)
+    with_thirty = _conversation_changelist_queries(operator_client)
+
+    assert Conversation.objects.count() == 30
+    assert with_thirty == with_three
+
+
+def _operator_request(operator):
+    request = RequestFactory().get("/admin/")
+    request.user = operator
+    return request
+
+
+def _choice_widgets(form_class, skip=()):
+    for name, field in form_class.base_fields.items():
+        if isinstance(field, ModelChoiceField) and name not in skip:
+            yield name, field.queryset.model, getattr(field.widget, "widget", field.widget)
+
+
+def test_no_change_page_renders_a_select_of_a_whole_table(operator, history):
+    """Every relation on a change form is a raw id or an autocomplete, except Django's own small
+    tables of groups and permissions."""
+    request = _operator_request(operator)
+    offenders = []
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in LAYAN_APPS:
+            continue
+        obj = model._default_manager.order_by("pk").first()
+        forms = [(model_admin.get_form(request, obj, change=True), ())]
+        forms += [(inline.get_formset(request, obj).form, (inline.get_formset(request, obj).fk.name,))
+                  for inline in model_admin.get_inline_instances(request, obj)]
+        for form_class, parent in forms:
+            for name, related, widget in _choice_widgets(form_class, skip=parent):
+                bounded = related in (Group, Permission)
+                if not bounded and not isinstance(
+                        widget, (ForeignKeyRawIdWidget, ManyToManyRawIdWidget, AutocompleteMixin)):
+                    offenders.append(f"{model.__name__}.{name}: {type(widget).__name__}")
+    assert offenders == []
+
+
+def test_a_conversation_cannot_be_given_an_agent_of_another_workspace(operator, history, other_world):
+    model_admin = admin.site._registry[Conversation]
+    form_class = model_admin.get_form(_operator_request(operator), history)
+    data = {"subject": history.subject, "priority": "high", "type": history.type, "team": "",
+            "assignee": str(other_world.agent.pk), "custom_fields": "{}"}
+
+    form = form_class(data=data, instance=history)
+
+    assert not form.is_valid()
+    assert "assignee" in form.errors
+    history.refresh_from_db()
+    assert (history.assignee_id, history.priority) == (None, "normal")
+
+
+def test_an_identity_added_in_the_admin_is_normalised_and_kept_in_its_customers_workspace(operator, history):
+    from layan.customers.admin import IdentityForm
+
+    customer = history.customer
+    form = IdentityForm(data={"customer": customer.pk, "kind": "whatsapp", "value": "0812 9999 0000",
+                              "display_value": "", "verified": ""})
+
+    assert form.is_valid(), form.errors
+    identity = form.save()
+    assert (identity.value, identity.display_value, identity.workspace_id) == (
+        "+6281299990000", "0812 9999 0000", customer.workspace_id)
+    again = IdentityForm(data={"customer": customer.pk, "kind": "whatsapp", "value": "+62 812-9999-0000",
+                               "display_value": "", "verified": ""})
+    assert not again.is_valid()
+    assert "value" in again.errors
+
+
+def test_the_user_admin_creates_a_login_by_email(operator_client):
+    response = operator_client.post(_url(User, "add"), {
+        "email": "Dewi@Contoh.ID", "name": "Dewi", "usable_password": "true",
+        "password1": "rahasia-panjang-2026", "password2": "rahasia-panjang-2026"})
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    user = User.objects.get(email="dewi@contoh.id")
+    assert user.check_password("rahasia-panjang-2026")
+
+
+def test_a_customer_added_in_the_admin_gets_its_identities_in_its_workspace(operator_client, world):
+    from layan.customers.models import Customer
+
+    response = operator_client.post(_url(Customer, "add"), {
+        "workspace": world.workspace.pk, "name": "Rina", "tier": "gold", "notes": "",
+        "language": "id", "timezone": "Asia/Jakarta", "preferred_channel": "", "consent": "{}",
+        "attributes": "{}",
+        "identities-TOTAL_FORMS": "1", "identities-INITIAL_FORMS": "0",
+        "identities-0-kind": "email", "identities-0-value": " Rina@Contoh.ID ", "identities-0-display_value": "",
+    })
+
+    assert response.status_code == 302
+    customer = Customer.objects.get(name="Rina")
+    assert [(i.kind, i.value, i.workspace_id) for i in customer.identities.all()] == [
+        ("email", "rina@contoh.id", world.workspace.pk)]
+
+
+def test_autocomplete_of_an_assignee_answers(operator_client, history, world):
+    response = operator_client.get("/admin/autocomplete/", {
+        "app_label": "conversations", "model_name": "conversation", "field_name": "assignee", "term": "Budi"})
+
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["Budi"]

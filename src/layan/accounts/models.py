@@ -56,8 +56,8 @@ class Workspace(models.Model):
     timezone = models.CharField(_("timezone"), max_length=64, default="Asia/Jakarta")
     language = models.CharField(_("language"), max_length=8, default="id")
     # Human-facing conversation numbers are allocated from here under the row lock.
-    last_conversation_number = models.PositiveBigIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(default=now)
+    last_conversation_number = models.PositiveBigIntegerField(default=0, editable=False, verbose_name=_("last conversation number"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("workspace")
@@ -76,14 +76,14 @@ class Role(models.TextChoices):
 class Agent(models.Model):
     """A user's membership of a workspace, with their role there."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="agents")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="agents", verbose_name=_("workspace"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
     display_name = models.CharField(_("display name"), max_length=200)
     language = models.CharField(_("language"), max_length=8, default="id")
     timezone = models.CharField(_("timezone"), max_length=64, default="Asia/Jakarta")
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("agent")
@@ -105,11 +105,11 @@ class Agent(models.Model):
 
 
 class Team(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="teams")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="teams", verbose_name=_("workspace"))
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
-    members = models.ManyToManyField(Agent, through="TeamMembership", related_name="teams")
-    created_at = models.DateTimeField(default=now)
+    members = models.ManyToManyField(Agent, through="TeamMembership", related_name="teams", verbose_name=_("members"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("team")
@@ -123,10 +123,12 @@ class Team(models.Model):
 
 
 class TeamMembership(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.CASCADE)
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, verbose_name=_("team"))
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, verbose_name=_("agent"))
 
     class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
         constraints = [
             models.UniqueConstraint(fields=["team", "agent"], name="team_membership_unique"),
         ]
@@ -138,7 +140,7 @@ class TeamMembership(models.Model):
 class Tag(models.Model):
     """The workspace's tag vocabulary, shared by conversations and customers."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="tags")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="tags", verbose_name=_("workspace"))
     name = models.CharField(_("name"), max_length=64)
 
     class Meta:
@@ -159,14 +161,14 @@ class APIToken(models.Model):
     256 bits of randomness, so a fast hash is enough (there is nothing to brute-force).
     """
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_tokens")
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="api_tokens")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("workspace"))
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("agent"))
     name = models.CharField(_("name"), max_length=120, blank=True)
-    prefix = models.CharField(max_length=16, db_index=True)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    prefix = models.CharField(max_length=16, db_index=True, verbose_name=_("prefix"))
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
         verbose_name = _("API token")
@@ -185,16 +187,16 @@ class ActorKind(models.TextChoices):
 class AuditEntry(models.Model):
     """One state change: who, what, when, before and after. Written in the change's transaction."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_entries")
-    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
-    actor_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    via_token = models.ForeignKey(APIToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=now)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_entries", verbose_name=_("workspace"))
+    actor_kind = models.CharField(max_length=16, choices=ActorKind.choices, verbose_name=_("actor kind"))
+    actor_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor agent"))
+    via_token = models.ForeignKey(APIToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("via token"))
+    action = models.CharField(max_length=64, verbose_name=_("action"))
+    object_type = models.CharField(max_length=64, verbose_name=_("object type"))
+    object_id = models.CharField(max_length=64, verbose_name=_("object ID"))
+    before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
+    after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("audit entry")

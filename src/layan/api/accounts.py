@@ -14,12 +14,11 @@ from layan.accounts.selectors import (
     require_role,
 )
 from layan.api import render
-from layan.api.schemas import AgentOut, ErrorOut, InboxIn, InboxOut, TeamIn, TeamOut, TeamPatch
+from layan.api.schemas import ERRORS, AgentOut, InboxIn, InboxOut, TeamIn, TeamOut, TeamPatch
 from layan.connectors import services as inbox_services
 from layan.connectors.selectors import access_inbox, list_inboxes
 
 router = Router()
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _agents(request):

@@ -23,10 +23,17 @@ class BearerTokenAuth(HttpBearer):
 
 
 class SessionAgentAuth(SessionAuth):
-    def authenticate(self, request, key):
-        agent = session_agent(request)
-        if agent is None:
+    """The browser session. CSRF is checked only when the session has an agent: a request with
+    neither a valid token nor a session is unauthenticated (401), not a failed CSRF check (403)."""
+
+    def __call__(self, request):
+        request.session_agent = session_agent(request)
+        if request.session_agent is None:
             return None
+        return super().__call__(request)  # the CSRF check (403 when it fails), then authenticate()
+
+    def authenticate(self, request, key):
+        agent = request.session_agent
         request.agent = agent
         request.actor = Actor.for_agent(agent)
         return agent

@@ -11,6 +11,7 @@ from layan.accounts.selectors import access_agent, access_team, audit_trail
 from layan.api import render
 from layan.api.pagination import paginate
 from layan.api.schemas import (
+    ERRORS,
     AssignIn,
     AuditOut,
     ConversationDetailOut,
@@ -18,7 +19,6 @@ from layan.api.schemas import (
     ConversationOut,
     ConversationPage,
     ConversationPatch,
-    ErrorOut,
     FollowerIn,
     LinkIn,
     MergeIn,
@@ -38,6 +38,7 @@ from layan.conversations.selectors import (
     access_conversation,
     access_link,
     access_message,
+    conversation_after_change,
     conversation_messages,
     list_conversations,
 )
@@ -45,7 +46,6 @@ from layan.customers.selectors import access_customer
 from layan.errors import InvalidInput
 
 router = Router(tags=["conversations"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 class ConversationQuery(Schema):
@@ -74,6 +74,13 @@ def _csv(value: str | None, allowed: set[str], field: str) -> tuple[str, ...]:
 
 def _detail(request, conversation_id: int) -> dict:
     return render.conversation_detail_out(access_conversation(agent=request.agent, conversation_id=conversation_id))
+
+
+def _changed(request, conversation_id: int) -> dict:
+    # A change may take the conversation out of the caller's sight (another team, unfollowed):
+    # the change happened, so they get its result rather than a 404.
+    return render.conversation_detail_out(conversation_after_change(agent=request.agent,
+                                                                    conversation_id=conversation_id))
 
 
 @router.get("", response={200: ConversationPage, **ERRORS}, summary="List conversations")
@@ -114,7 +121,10 @@ def create(request, payload: ConversationIn, idempotency_key: str | None = Heade
         team=team, assignee=assignee, tags=payload.tags, custom_fields=payload.custom_fields,
         attachments=[a.decode() for a in payload.message.attachments], idempotency_key=idempotency_key,
     )
-    conversation = access_conversation(agent=agent, conversation_id=result.conversation.pk)
+    if result.duplicate:  # the key may have opened a conversation this caller does not see
+        conversation = access_conversation(agent=agent, conversation_id=result.conversation.pk)
+    else:
+        conversation = conversation_after_change(agent=agent, conversation_id=result.conversation.pk)
     return Status((200 if result.duplicate else 201), render.conversation_out(conversation))
 
 
@@ -129,7 +139,7 @@ def update(request, conversation_id: int, payload: ConversationPatch):
     conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
     changes = {k: getattr(payload, k) for k in payload.model_fields_set if getattr(payload, k) is not None}
     services.edit_conversation(actor=request.actor, conversation=conversation, **changes)
-    return _detail(request, conversation_id)
+    return _changed(request, conversation_id)
 
 
 @router.get("/{int:conversation_id}/messages", response={200: MessagePage, **ERRORS}, summary="The thread")
@@ -176,7 +186,7 @@ def assign(request, conversation_id: int, payload: AssignIn):
     if "team" in given:
         kwargs["team"] = access_team(agent=agent, team_id=payload.team) if payload.team else None
     services.assign_conversation(actor=request.actor, conversation=conversation, **kwargs)
-    return _detail(request, conversation_id)
+    return _changed(request, conversation_id)
 
 
 @router.post("/{int:conversation_id}/merge", response={200: ConversationDetailOut, **ERRORS},
@@ -185,7 +195,7 @@ def merge(request, conversation_id: int, payload: MergeIn):
     target = access_conversation(agent=request.agent, conversation_id=conversation_id)
     source = access_conversation(agent=request.agent, conversation_id=payload.source_id)
     services.merge_conversations(actor=request.actor, source=source, target=target)
-    return _detail(request, conversation_id)
+    return _changed(request, conversation_id)
 
 
 @router.post("/{int:conversation_id}/tags", response={200: ConversationDetailOut, **ERRORS},
@@ -193,7 +203,7 @@ def merge(request, conversation_id: int, payload: MergeIn):
 def tags(request, conversation_id: int, payload: TagsIn):
     conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
     services.tag(actor=request.actor, conversation=conversation, add=payload.add, remove=payload.remove)
-    return _detail(request, conversation_id)
+    return _changed(request, conversation_id)
 
 
 @router.post("/{int:conversation_id}/followers", response={200: ConversationDetailOut, **ERRORS},
@@ -202,7 +212,7 @@ def follow(request, conversation_id: int, payload: FollowerIn):
     conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
     follower = access_agent(agent=request.agent, agent_id=payload.agent_id)
     services.add_follower(actor=request.actor, conversation=conversation, agent=follower)
-    return _detail(request, conversation_id)
+    return _changed(request, conversation_id)
 
 
 @router.delete("/{int:conversation_id}/followers/{int:agent_id}", response={200: ConversationDetailOut, **ERRORS},
@@ -211,7 +221,7 @@ def unfollow(request, conversation_id: int, agent_id: int):
     conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
     follower = access_agent(agent=request.agent, agent_id=agent_id)
     services.remove_follower(actor=request.actor, conversation=conversation, agent=follower)
-    return _detail(request, conversation_id)
+    return _changed(request, conversation_id)
 
 
 @router.post("/{int:conversation_id}/links", response={200: ConversationDetailOut, **ERRORS},
@@ -220,7 +230,7 @@ def link(request, conversation_id: int, payload: LinkIn):
     source = access_conversation(agent=request.agent, conversation_id=conversation_id)
     target = access_conversation(agent=request.agent, conversation_id=payload.target_id)
     services.link_conversations(actor=request.actor, source=source, target=target, kind=payload.kind)
-    return _detail(request, conversation_id)
+    return _changed(request, conversation_id)
 
 
 @router.delete("/{int:conversation_id}/links/{int:link_id}", response={200: ConversationDetailOut, **ERRORS},
@@ -228,7 +238,7 @@ def link(request, conversation_id: int, payload: LinkIn):
 def unlink(request, conversation_id: int, link_id: int):
     conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
     services.unlink_conversations(actor=request.actor, link=access_link(conversation=conversation, link_id=link_id))
-    return _detail(request, conversation_id)
+    return _changed(request, conversation_id)
 
 
 @router.post("/{int:conversation_id}/time", response={201: TimeEntryOut, **ERRORS}, summary="Log time spent")

@@ -10,6 +10,7 @@ from layan.accounts.selectors import audit_trail, require_role
 from layan.api import render
 from layan.api.pagination import paginate
 from layan.api.schemas import (
+    ERRORS,
     AuditOut,
     ConversationPage,
     CustomerIn,
@@ -17,7 +18,6 @@ from layan.api.schemas import (
     CustomerOut,
     CustomerPage,
     CustomerPatch,
-    ErrorOut,
     IdentityIn,
 )
 from layan.conversations.selectors import ConversationFilters, list_conversations
@@ -25,7 +25,6 @@ from layan.customers import services
 from layan.customers.selectors import access_customer, access_identity, list_customers
 
 router = Router(tags=["customers"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 class CustomerQuery(Schema):

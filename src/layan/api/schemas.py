@@ -9,7 +9,9 @@ from typing import Literal
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import Field
+from ninja.schema import DjangoGetter
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from layan.connectors.base import InboundAttachment
 from layan.customers.services import IdentityInput
@@ -35,8 +37,28 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
+# Every endpoint documents the same error envelope for each 4xx it can answer.
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 413, 422)}
+
+
+class InputSchema(Schema):
+    """A request body, or an object inside one: it must be a JSON object.
+
+    Ninja's Schema reads attributes of whatever it is given (that is how models are rendered), so
+    without this check `[]`, `null` or `"text"` would pass for an empty object and create or
+    change things with defaults."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _must_be_an_object(cls, data):
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(raw, dict):
+            raise PydanticCustomError("dict_type", "Input should be a JSON object")
+        return data
+
+
 # --- shared ----------------------------------------------------------------------------------
-class AttachmentIn(Schema):
+class AttachmentIn(InputSchema):
     filename: str = Field(min_length=1, max_length=255)
     content_type: str = Field("application/octet-stream", max_length=127)
     content_base64: str
@@ -99,13 +121,13 @@ class TeamOut(Schema):
     member_ids: list[int]
 
 
-class TeamIn(Schema):
+class TeamIn(InputSchema):
     name: str = Field(min_length=1, max_length=120)
     description: str = Field("", max_length=2000)
     member_ids: list[int] = []
 
 
-class TeamPatch(Schema):
+class TeamPatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=120)
     description: str | None = Field(None, max_length=2000)
     member_ids: list[int] | None = None
@@ -122,7 +144,7 @@ class InboxOut(Schema):
     is_active: bool
 
 
-class InboxIn(Schema):
+class InboxIn(InputSchema):
     kind: Literal["email", "livechat", "whatsapp", "sms", "telegram", "messenger", "instagram", "voice",
                   "webform", "api"]
     name: str = Field(min_length=1, max_length=120)
@@ -140,7 +162,7 @@ class IdentityOut(Schema):
     verified: bool
 
 
-class IdentityIn(Schema):
+class IdentityIn(InputSchema):
     kind: IdentityKindName
     value: str = Field(min_length=1, max_length=320)
 
@@ -162,7 +184,7 @@ class CustomerOut(Schema):
     updated_at: datetime
 
 
-class CustomerIn(Schema):
+class CustomerIn(InputSchema):
     name: str = Field("", max_length=200)
     email: str | None = Field(None, max_length=320)
     phone: str | None = Field(None, max_length=64)
@@ -178,7 +200,7 @@ class CustomerIn(Schema):
     notes: str = Field("", max_length=10_000)
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(InputSchema):
     name: str | None = Field(None, max_length=200)
     language: LanguageName | None = None
     timezone: str | None = Field(None, max_length=64)
@@ -190,7 +212,7 @@ class CustomerPatch(Schema):
     notes: str | None = Field(None, max_length=10_000)
 
 
-class CustomerMergeIn(Schema):
+class CustomerMergeIn(InputSchema):
     source_id: int
 
 
@@ -248,7 +270,7 @@ class MessageOut(Schema):
     created_at: datetime
 
 
-class CustomerLookupIn(Schema):
+class CustomerLookupIn(InputSchema):
     """The customer of a new conversation: by id, or found/created by email or phone."""
 
     id: int | None = None
@@ -263,14 +285,14 @@ class CustomerLookupIn(Schema):
                 if value]
 
 
-class FirstMessageIn(Schema):
+class FirstMessageIn(InputSchema):
     text: str = Field("", max_length=100_000)
     html: str = Field("", max_length=500_000)
     author: Literal["customer", "agent"] = "customer"
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
 
 
-class ConversationIn(Schema):
+class ConversationIn(InputSchema):
     subject: str = Field("", max_length=300)
     customer: CustomerLookupIn
     message: FirstMessageIn
@@ -283,7 +305,7 @@ class ConversationIn(Schema):
     custom_fields: dict = Field(default_factory=dict)
 
 
-class ConversationPatch(Schema):
+class ConversationPatch(InputSchema):
     subject: str | None = Field(None, max_length=300)
     status: StatusName | None = None
     priority: PriorityName | None = None
@@ -292,7 +314,7 @@ class ConversationPatch(Schema):
     custom_fields: dict | None = None
 
 
-class ReplyIn(Schema):
+class ReplyIn(InputSchema):
     text: str = Field("", max_length=100_000)
     html: str = Field("", max_length=500_000)
     to: list[str] | None = Field(None, max_length=50)
@@ -302,37 +324,37 @@ class ReplyIn(Schema):
     status: StatusName | None = None
 
 
-class NoteIn(Schema):
+class NoteIn(InputSchema):
     text: str = Field(min_length=1, max_length=100_000)
     mention_ids: list[int] = Field(default_factory=list, max_length=50)
 
 
-class AssignIn(Schema):
+class AssignIn(InputSchema):
     """Omit a key to leave it as it is; send null to unassign."""
 
     assignee: int | None = None
     team: int | None = None
 
 
-class MergeIn(Schema):
+class MergeIn(InputSchema):
     source_id: int
 
 
-class TagsIn(Schema):
+class TagsIn(InputSchema):
     add: list[str] = Field(default_factory=list, max_length=50)
     remove: list[str] = Field(default_factory=list, max_length=50)
 
 
-class FollowerIn(Schema):
+class FollowerIn(InputSchema):
     agent_id: int
 
 
-class LinkIn(Schema):
+class LinkIn(InputSchema):
     target_id: int
     kind: Literal["child", "related", "duplicate", "follow_up"]
 
 
-class TimeIn(Schema):
+class TimeIn(InputSchema):
     seconds: int = Field(gt=0, le=86_400)
     note: str = Field("", max_length=300)
 

@@ -8,6 +8,7 @@ from layan.api.conversations import messages_router
 from layan.api.conversations import router as conversations_router
 from layan.api.customers import router as customers_router
 from layan.api.errors import install_error_handlers
+from layan.api.parser import LayanParser
 
 api = NinjaAPI(
     title="Layan API",
@@ -18,6 +19,7 @@ api = NinjaAPI(
         "`{\"items\": [...], \"next_cursor\": ...}`: pass `cursor` to get the next page."
     ),
     auth=AUTH,
+    parser=LayanParser(),
     urls_namespace="api-v1",
 )
 install_error_handlers(api)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -35,6 +35,24 @@ class InboundMessage:
     in_reply_to: tuple[str, ...] = ()
     conversation_number: int | None = None
     extra: dict = field(default_factory=dict)
+
+    def without_nul(self) -> InboundMessage:
+        """This message with NUL characters removed from its texts: a badly encoded email has one
+        now and then, it means nothing, and PostgreSQL cannot store it."""
+        changes = {f.name: _strip_nul(getattr(self, f.name)) for f in fields(self)
+                   if f.name not in ("attachments", "extra", "sent_at", "conversation_number")}
+        changes["attachments"] = tuple(
+            replace(a, filename=_strip_nul(a.filename), content_type=_strip_nul(a.content_type),
+                    content_id=_strip_nul(a.content_id)) for a in self.attachments)
+        return replace(self, **changes)
+
+
+def _strip_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, tuple):
+        return tuple(_strip_nul(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)

@@ -34,19 +34,19 @@ def _public_id() -> str:
 
 
 class Inbox(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="inboxes")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="inboxes", verbose_name=_("workspace"))
     kind = models.CharField(_("kind"), max_length=16, choices=InboxKind.choices)
     name = models.CharField(_("name"), max_length=120)
     # Opaque id used in public URLs (webhooks, widget); never the database id.
-    public_id = models.CharField(max_length=32, unique=True, default=_public_id, editable=False)
-    default_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    public_id = models.CharField(max_length=32, unique=True, default=_public_id, editable=False, verbose_name=_("public ID"))
+    default_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("default team"))
     threading_policy = models.CharField(_("threading"), max_length=16, choices=ThreadingPolicy.choices,
                                         default=ThreadingPolicy.REUSE_OPEN)
     # A reply to a solved conversation reopens it within this many days, else starts a new one.
     reopen_window_days = models.PositiveIntegerField(_("reopen window (days)"), default=7)
     settings = models.JSONField(_("settings"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("inbox")
@@ -57,3 +57,4 @@ class Inbox(models.Model):
 
     def __str__(self):
         return self.name
+

@@ -50,32 +50,32 @@ class ConversationType(models.TextChoices):
 
 
 class Conversation(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("workspace"))
     number = models.PositiveBigIntegerField(_("number"))
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
     type = models.CharField(_("type"), max_length=16, choices=ConversationType.choices,
                             default=ConversationType.QUESTION)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
-    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations", verbose_name=_("customer"))
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations", verbose_name=_("inbox"))
     channel = models.CharField(_("channel"), max_length=16)
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations", verbose_name=_("team"))
     assignee = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="assigned_conversations")
-    tags = models.ManyToManyField(Tag, blank=True, through="ConversationTag", related_name="conversations")
-    followers = models.ManyToManyField(Agent, blank=True, through="Follower", related_name="followed_conversations")
+                                 related_name="assigned_conversations", verbose_name=_("assignee"))
+    tags = models.ManyToManyField(Tag, blank=True, through="ConversationTag", related_name="conversations", verbose_name=_("tags"))
+    followers = models.ManyToManyField(Agent, blank=True, through="Follower", related_name="followed_conversations", verbose_name=_("followers"))
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="merged_from")
-    created_at = models.DateTimeField(default=now)
-    updated_at = models.DateTimeField(default=now)
-    last_message_at = models.DateTimeField(default=now)
-    last_customer_message_at = models.DateTimeField(null=True, blank=True)
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    solved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    message_count = models.PositiveIntegerField(default=0)
+                                    related_name="merged_from", verbose_name=_("merged into"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
+    updated_at = models.DateTimeField(default=now, verbose_name=_("updated"))
+    last_message_at = models.DateTimeField(default=now, verbose_name=_("last message at"))
+    last_customer_message_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last customer message at"))
+    first_response_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first response at"))
+    solved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("solved at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    message_count = models.PositiveIntegerField(default=0, verbose_name=_("message count"))
 
     class Meta:
         verbose_name = _("conversation")
@@ -101,10 +101,12 @@ class Conversation(models.Model):
 
 
 class ConversationTag(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, verbose_name=_("conversation"))
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, verbose_name=_("tag"))
 
     class Meta:
+        verbose_name = _("conversation tag")
+        verbose_name_plural = _("conversation tags")
         constraints = [
             models.UniqueConstraint(fields=["conversation", "tag"], name="conversation_tag_unique"),
         ]
@@ -117,11 +119,13 @@ class ConversationTag(models.Model):
 class Follower(models.Model):
     """An agent who collaborates on a conversation besides the assignee and is kept informed."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE)
-    created_at = models.DateTimeField(default=now)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, verbose_name=_("conversation"))
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, verbose_name=_("agent"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
         constraints = [
             models.UniqueConstraint(fields=["conversation", "agent"], name="follower_unique"),
         ]
@@ -160,28 +164,28 @@ DELIVERY_RANK = {
 
 
 class Message(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="messages")
-    direction = models.CharField(max_length=3, choices=Direction.choices)
-    author_kind = models.CharField(max_length=16, choices=AuthorKind.choices)
-    author_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace"))
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation"))
+    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="messages", verbose_name=_("inbox"))
+    direction = models.CharField(max_length=3, choices=Direction.choices, verbose_name=_("direction"))
+    author_kind = models.CharField(max_length=16, choices=AuthorKind.choices, verbose_name=_("author kind"))
+    author_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("author agent"))
     author_customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="messages")
+                                        related_name="messages", verbose_name=_("author customer"))
     is_note = models.BooleanField(_("internal note"), default=False)
-    text = models.TextField(blank=True)
-    html = models.TextField(blank=True)  # always sanitised before it is stored
+    text = models.TextField(blank=True, verbose_name=_("text"))
+    html = models.TextField(blank=True, verbose_name=_("html"))  # always sanitised before it is stored
     # {"to": [...], "cc": [...], "bcc": [...]}: who this message went to. BCC stays private.
-    recipients = models.JSONField(default=dict, blank=True)
-    provider_message_id = models.CharField(max_length=255, null=True, blank=True)
+    recipients = models.JSONField(default=dict, blank=True, verbose_name=_("recipients"))
+    provider_message_id = models.CharField(max_length=255, null=True, blank=True, verbose_name=_("provider message ID"))
     # Given by API clients in the Idempotency-Key header so that a retried request writes once.
-    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True, verbose_name=_("idempotency key"))
     delivery_status = models.CharField(max_length=16, choices=DeliveryStatus.choices, blank=True,
-                                       default=DeliveryStatus.NONE)
-    delivery_error = models.TextField(blank=True)
-    mentions = models.ManyToManyField(Agent, blank=True, related_name="mentioned_in")
-    sent_at = models.DateTimeField(null=True, blank=True)  # as the sender's channel claims
-    created_at = models.DateTimeField(default=now)
+                                       default=DeliveryStatus.NONE, verbose_name=_("delivery status"))
+    delivery_error = models.TextField(blank=True, verbose_name=_("delivery error"))
+    mentions = models.ManyToManyField(Agent, blank=True, related_name="mentioned_in", verbose_name=_("mentions"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))  # as the sender's channel claims
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("message")
@@ -212,14 +216,16 @@ class Participant(models.Model):
     To and CC participants stay on replies until removed; BCC participants are private to agents.
     """
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants")
-    role = models.CharField(max_length=3, choices=ParticipantRole.choices)
-    address = models.CharField(max_length=320)
-    name = models.CharField(max_length=200, blank=True)
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=now)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants", verbose_name=_("conversation"))
+    role = models.CharField(max_length=3, choices=ParticipantRole.choices, verbose_name=_("role"))
+    address = models.CharField(max_length=320, verbose_name=_("address"))
+    name = models.CharField(max_length=200, blank=True, verbose_name=_("name"))
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("customer"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
         constraints = [
             models.UniqueConstraint(fields=["conversation", "address"], name="participant_unique_address"),
         ]
@@ -234,17 +240,17 @@ def attachment_path(instance, filename):
 
 
 class Attachment(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=300)
-    storage_key = models.CharField(max_length=64)
-    filename = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=127)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    content_id = models.CharField(max_length=255, blank=True)  # for inline images (cid:)
-    inline = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=now)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace"))
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message"))
+    file = models.FileField(upload_to=attachment_path, max_length=300, verbose_name=_("file"))
+    storage_key = models.CharField(max_length=64, verbose_name=_("storage key"))
+    filename = models.CharField(max_length=255, verbose_name=_("filename"))
+    content_type = models.CharField(max_length=127, verbose_name=_("content type"))
+    size = models.PositiveBigIntegerField(verbose_name=_("size"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("sha256"))
+    content_id = models.CharField(max_length=255, blank=True, verbose_name=_("content id"))  # for inline images (cid:)
+    inline = models.BooleanField(default=False, verbose_name=_("inline"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("attachment")
@@ -264,13 +270,15 @@ class LinkKind(models.TextChoices):
 class ConversationLink(models.Model):
     """``source`` is <kind> ``target``: e.g. source is a child of target."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    source = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="links_out")
-    target = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="links_in")
-    kind = models.CharField(max_length=16, choices=LinkKind.choices)
-    created_at = models.DateTimeField(default=now)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace"))
+    source = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="links_out", verbose_name=_("source"))
+    target = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="links_in", verbose_name=_("target"))
+    kind = models.CharField(max_length=16, choices=LinkKind.choices, verbose_name=_("kind"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("conversation link")
+        verbose_name_plural = _("conversation links")
         constraints = [
             models.UniqueConstraint(fields=["source", "target", "kind"], name="conversation_link_unique"),
             models.CheckConstraint(condition=~Q(source=models.F("target")), name="conversation_link_not_self"),
@@ -283,12 +291,12 @@ class ConversationLink(models.Model):
 class TimeEntry(models.Model):
     """Time an agent spent on a conversation."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="time_entries")
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="time_entries")
-    seconds = models.PositiveIntegerField()
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=now)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace"))
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="time_entries", verbose_name=_("conversation"))
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="time_entries", verbose_name=_("agent"))
+    seconds = models.PositiveIntegerField(verbose_name=_("seconds"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("time entry")

@@ -91,6 +91,16 @@ def access_conversation(*, agent: Agent, conversation_id: int) -> Conversation:
     return conversation
 
 
+def conversation_after_change(*, agent: Agent, conversation_id: int) -> Conversation:
+    """The conversation ``agent`` has just opened or changed, to answer that request with.
+
+    Only for the response to a change the caller was allowed to make (on a conversation from
+    ``access_conversation``, or one they opened): the change may have taken the conversation out
+    of their sight (handed to another team, unfollowed), and its result is still theirs to see.
+    Every later request goes through ``access_conversation`` again."""
+    return with_list_relations(Conversation.objects.filter(workspace_id=agent.workspace_id)).get(pk=conversation_id)
+
+
 def access_conversation_by_number(*, agent: Agent, number: int) -> Conversation:
     conversation = with_list_relations(visible_conversations(agent)).filter(number=number).first()
     if conversation is None:

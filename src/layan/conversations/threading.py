@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from layan.connectors.base import InboundMessage
 from layan.connectors.models import Inbox, ThreadingPolicy
 from layan.conversations.models import ACTIVE_STATUSES, Conversation, Message, Participant, Status
-from layan.customers.models import Customer
+from layan.customers.models import Customer, Identity
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,14 @@ def _still_joinable(inbox: Inbox, conversation: Conversation) -> bool:
     if conversation.status == Status.SOLVED and conversation.solved_at is not None:
         return timezone.now() - conversation.solved_at <= timedelta(days=inbox.reopen_window_days)
     return False
+
+
+def _is_participant(conversation: Conversation, customer: Customer) -> bool:
+    # Participants are recorded by address (a CC'd person may not be a customer yet), so the
+    # sender's identities are matched against the addresses too.
+    addresses = Identity.objects.filter(customer=customer).values("value")
+    return Participant.objects.filter(conversation=conversation).filter(
+        Q(customer=customer) | Q(address__in=addresses)).exists()
 
 
 def _decide(inbox: Inbox, found: Conversation | None) -> ThreadDecision | None:
@@ -65,10 +74,7 @@ def find_conversation(*, inbox: Inbox, customer: Customer, inbound: InboundMessa
     if inbound.conversation_number is not None:
         candidate = locked.filter(workspace_id=workspace_id, number=inbound.conversation_number).first()
         # A number alone is guessable: only the conversation's customer or participants may use it.
-        if candidate is not None and (
-            candidate.customer_id == customer.pk
-            or Participant.objects.filter(conversation=candidate, customer=customer).exists()
-        ):
+        if candidate is not None and (candidate.customer_id == customer.pk or _is_participant(candidate, customer)):
             decision = _decide(inbox, candidate)
             if decision:
                 return decision

@@ -28,12 +28,12 @@ class ChannelKind(models.TextChoices):
 
 
 class Customer(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="customers")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="customers", verbose_name=_("workspace"))
     name = models.CharField(_("name"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=8, default="id")
     timezone = models.CharField(_("timezone"), max_length=64, default="Asia/Jakarta")
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.STANDARD)
-    tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     # {"email": true, "whatsapp": false, ...}: consent to proactive messages per channel.
     consent = models.JSONField(_("consent"), default=dict, blank=True)
@@ -41,9 +41,9 @@ class Customer(models.Model):
                                          blank=True)
     notes = models.TextField(_("notes"), blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="merged_from")
-    created_at = models.DateTimeField(default=now)
-    updated_at = models.DateTimeField(default=now)
+                                    related_name="merged_from", verbose_name=_("merged into"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
+    updated_at = models.DateTimeField(default=now, verbose_name=_("updated"))
 
     class Meta:
         verbose_name = _("customer")
@@ -71,13 +71,13 @@ class IdentityKind(models.TextChoices):
 class Identity(models.Model):
     """One way to reach a customer. ``value`` is normalised (E.164 phone, lower-cased email)."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace"))
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities", verbose_name=_("customer"))
     kind = models.CharField(_("kind"), max_length=16, choices=IdentityKind.choices)
     value = models.CharField(_("value"), max_length=320)
     display_value = models.CharField(_("as given"), max_length=320, blank=True)
     verified = models.BooleanField(_("verified"), default=False)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("identity")

@@ -7,6 +7,7 @@ Phones become E.164 with Indonesia as the default region: ``0812-3456-7890``,
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -63,8 +64,12 @@ def normalise_identity(kind: str, raw: str) -> str:
         return normalise_email(raw)
     value = (raw or "").strip()
     if kind in {"telegram", "instagram"}:
-        value = value.lstrip("@").lower() if not value.isdigit() else value
+        value = value.lstrip("@").strip().lower() if not value.isdigit() else value
     if not value or len(value) > 320:
         raise InvalidInput(_("An identity needs a value of at most 320 characters."),
+                           code=ErrorCode.INVALID_IDENTITY, field="value")
+    # Control characters mean nothing in an id, and PostgreSQL cannot store NUL at all.
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise InvalidInput(_("An identity cannot contain control characters."),
                            code=ErrorCode.INVALID_IDENTITY, field="value")
     return value

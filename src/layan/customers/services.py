@@ -99,10 +99,16 @@ def create_customer(
     return customer
 
 
-def _normalise_kind_value(kind: str, value: str) -> str:
+def _normalise_kind_value(kind: str, value: str, *, field: str | None = None) -> str:
+    """The normalised value; ``field`` names the caller's input in the error, when it has one."""
     if kind not in IdentityKind.values:
         raise InvalidInput(_("Unknown identity kind: %(kind)s") % {"kind": kind}, field="kind")
-    return normalise_identity(kind, value)
+    try:
+        return normalise_identity(kind, value)
+    except InvalidInput as exc:
+        if field is None:
+            raise
+        raise InvalidInput(exc.message, code=exc.code, field=field) from exc
 
 
 def _taken_identities(workspace: Workspace, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -152,7 +158,7 @@ def update_customer(*, actor: Actor, customer: Customer, **changes) -> Customer:
 
 @transaction.atomic
 def add_identity(*, actor: Actor, customer: Customer, kind: str, value: str, verified: bool = False) -> Identity:
-    normalised = _normalise_kind_value(kind, value)
+    normalised = _normalise_kind_value(kind, value, field="value")
     existing = Identity.objects.filter(workspace_id=customer.workspace_id, kind=kind, value=normalised).first()
     if existing is not None:
         if existing.customer_id == customer.pk:
@@ -222,6 +228,9 @@ def merge_customers(*, actor: Actor, source: Customer, target: Customer) -> Cust
 
     if source.pk == target.pk:
         raise InvalidInput(_("A customer cannot be merged into itself."), field="target")
+    for customer, field in ((source, "source"), (target, "target")):
+        if customer.workspace_id != actor.workspace.pk:
+            raise InvalidInput(_("Customer not found."), field=field)
     locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[source.pk, target.pk])}
     source, target = locked[source.pk], locked[target.pk]
     if source.merged_into_id or target.merged_into_id:

@@ -16,17 +16,17 @@ class OutboxStatus(models.TextChoices):
 
 
 class OutboxItem(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outbox_item")
-    status = models.CharField(max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=now)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace"))
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outbox_item", verbose_name=_("message"))
+    status = models.CharField(max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED, verbose_name=_("status"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=now, verbose_name=_("next attempt at"))
     # While SENDING, the lease: past it, the sweeper presumes the worker died.
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    provider_message_id = models.CharField(max_length=255, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=now)
-    updated_at = models.DateTimeField(default=now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("lease expires at"))
+    provider_message_id = models.CharField(max_length=255, blank=True, verbose_name=_("provider message ID"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
+    updated_at = models.DateTimeField(default=now, verbose_name=_("updated"))
 
     class Meta:
         verbose_name = _("outbox item")
@@ -44,12 +44,12 @@ class AttemptOutcome(models.TextChoices):
 
 
 class DeliveryAttempt(models.Model):
-    item = models.ForeignKey(OutboxItem, on_delete=models.CASCADE, related_name="attempts_log")
-    number = models.PositiveIntegerField()
-    started_at = models.DateTimeField(default=now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, blank=True)
-    error = models.TextField(blank=True)
+    item = models.ForeignKey(OutboxItem, on_delete=models.CASCADE, related_name="attempts_log", verbose_name=_("item"))
+    number = models.PositiveIntegerField(verbose_name=_("number"))
+    started_at = models.DateTimeField(default=now, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, blank=True, verbose_name=_("outcome"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
         verbose_name = _("delivery attempt")

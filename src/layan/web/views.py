@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from layan.accounts.selectors import agents_for_user
@@ -29,7 +30,7 @@ def switch_workspace(request):
     try:
         workspace_id = int(request.POST.get("workspace", ""))
     except ValueError:
-        return HttpResponseBadRequest("workspace")
+        return HttpResponseBadRequest(_("Choose a workspace."))
     if agents_for_user(request.user).filter(workspace_id=workspace_id).exists():
         request.session[SESSION_WORKSPACE_KEY] = workspace_id
     return redirect("web:home")

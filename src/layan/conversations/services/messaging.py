@@ -90,6 +90,7 @@ def _existing_inbound(inbox: Inbox, provider_message_id: str) -> Message | None:
 def receive_inbound_message(*, inbox: Inbox, inbound: InboundMessage) -> ReceiveResult:
     """Store one inbound message exactly once and thread it. Safe to call again with the same
     provider message (providers retry): the unique (inbox, provider id) constraint decides."""
+    inbound = inbound.without_nul()
     text = check_text(inbound.text)
     attachments = check_attachments(inbound.attachments)
     pmid = inbound.provider_message_id
@@ -236,6 +237,12 @@ def create_conversation(
     for who, field in ((assignee, "assignee"), (team, "team"), (inbox, "inbox"), (customer, "customer")):
         if who is not None and who.workspace_id != actor.workspace.pk:
             raise InvalidInput(_("Not found in this workspace."), field=field)
+    # Opening with an assignee is an assignment: the same checks as assign_conversation().
+    if assignee is not None and not assignee.is_active:
+        raise InvalidInput(_("That agent is deactivated."), field="assignee")
+    if assignee is not None and team is not None and not assignee.teams.filter(pk=team.pk).exists():
+        raise InvalidInput(_("%(agent)s is not a member of that team.") % {"agent": assignee.display_name},
+                           field="assignee")
     if custom_fields is not None and not isinstance(custom_fields, dict):
         raise InvalidInput(_("Custom fields must be an object."), field="custom_fields")
     if customer is None:
@@ -283,7 +290,10 @@ def _clean_addresses(addresses: Iterable[str], field: str) -> list[str]:
     for raw in addresses:
         if "\r" in raw or "\n" in raw:
             raise InvalidInput(_("Addresses cannot contain line breaks."), field=field)
-        address = normalise_email(raw)
+        try:
+            address = normalise_email(raw)
+        except InvalidInput as exc:  # name the reply's input (to, cc, bcc), not "email"
+            raise InvalidInput(exc.message, code=exc.code, field=field) from exc
         if address not in cleaned:
             cleaned.append(address)
     return cleaned
@@ -388,7 +398,8 @@ def reply_to_conversation(
 
 def _mentioned_agents(conversation: Conversation, text: str, explicit: Iterable[Agent]) -> list[Agent]:
     found = {a.pk: a for a in explicit}
-    handles = {h.lower() for h in _MENTION.findall(text or "")}
+    # A mention may end a sentence: "@budi." names budi.
+    handles = {h.lower().rstrip(".") for h in _MENTION.findall(text or "")}
     if handles:
         for agent in Agent.objects.select_related("user").filter(workspace_id=conversation.workspace_id,
                                                                  is_active=True):
@@ -434,11 +445,14 @@ def add_note(*, actor: Actor, conversation: Conversation, text: str, mentions: I
 def record_delivery_status(*, message_id: int, status: str, error: str = "",
                            provider_message_id: str | None = None) -> Message:
     """Move a message's delivery status forward only (queued -> sent -> delivered -> read);
-    failed is terminal. Late or repeated provider callbacks are ignored."""
+    failed is terminal and cannot follow delivered or read. Late or repeated provider callbacks
+    are ignored."""
     message = Message.objects.select_for_update().get(pk=message_id)
     current = message.delivery_status
     if current == DeliveryStatus.FAILED or DELIVERY_RANK[status] <= DELIVERY_RANK[current]:
         return message
+    if status == DeliveryStatus.FAILED and current in (DeliveryStatus.DELIVERED, DeliveryStatus.READ):
+        return message  # it reached the customer: a late failure report cannot undo that
     message.delivery_status = status
     fields = ["delivery_status"]
     if error:

@@ -47,7 +47,9 @@ def audit(actor: Actor, action: str, conversation: Conversation, before: dict | 
 
 
 def check_text(text: str, *, field: str = "text") -> str:
-    text = text or ""
+    # NUL carries nothing in a message and PostgreSQL cannot store it (a badly encoded email
+    # has one now and then): drop it rather than fail the message.
+    text = (text or "").replace("\x00", "")
     if len(text) > settings.LAYAN_MAX_MESSAGE_CHARS:
         raise InvalidInput(_("A message is at most %(n)s characters.") % {"n": settings.LAYAN_MAX_MESSAGE_CHARS},
                            field=field)

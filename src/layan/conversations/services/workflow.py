@@ -188,6 +188,7 @@ def assign_conversation(*, actor: Actor, conversation: Conversation, assignee: A
 def tag(*, actor: Actor, conversation: Conversation, add: Iterable[str] = (),
         remove: Iterable[str] = ()) -> Conversation:
     conversation = lock(conversation)
+    refuse_if_merged(conversation)
     before = sorted(conversation.tags.values_list("name", flat=True))
     if add:
         apply_tags(conversation, add)
@@ -212,6 +213,7 @@ def set_tags(*, actor: Actor, conversation: Conversation, names: Iterable[str]) 
 
 @transaction.atomic
 def add_follower(*, actor: Actor, conversation: Conversation, agent: Agent) -> None:
+    refuse_if_merged(conversation)
     if agent.workspace_id != conversation.workspace_id:
         raise InvalidInput(_("Agent not found."), field="agent")
     _follower, created = Follower.objects.get_or_create(conversation=conversation, agent=agent)
@@ -228,6 +230,8 @@ def remove_follower(*, actor: Actor, conversation: Conversation, agent: Agent) -
 
 @transaction.atomic
 def link_conversations(*, actor: Actor, source: Conversation, target: Conversation, kind: str) -> ConversationLink:
+    refuse_if_merged(source)
+    refuse_if_merged(target)
     if kind not in LinkKind.values:
         raise InvalidInput(_("Unknown link kind."), field="kind")
     if source.pk == target.pk:
@@ -253,6 +257,7 @@ def unlink_conversations(*, actor: Actor, link: ConversationLink) -> None:
 
 @transaction.atomic
 def log_time(*, actor: Actor, conversation: Conversation, seconds: int, note: str = "") -> TimeEntry:
+    refuse_if_merged(conversation)
     if actor.agent is None:
         raise InvalidInput(_("Only agents log time."))
     if not 0 < seconds <= 24 * 3600:

@@ -1,0 +1,1 @@
+"""The email channel: parsing, threading, receiving (IMAP, SMTP, webhook) and sending (SMTP)."""

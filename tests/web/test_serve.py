@@ -1,0 +1,241 @@
+"""`layan serve` as a real process: HTTP, the API, the login form, WebSockets and the worker inside."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+pytestmark = pytest.mark.slow
+
+LAYAN = Path(sys.executable).parent / "layan"
+EMAIL = "rina@toko-serve.test"
+PASSWORD = "rahasia-serve-2026"
+DISPLAY_NAME = "Rina Wulandari"
+
+
+def embedded_env(data_dir: Path) -> dict[str, str]:
+    """An embedded install: SQLite, the SQLite queue and the in-memory channel layer in ``data_dir``."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "REDIS_URL", "LAYAN_HUEY_IMMEDIATE", "DJANGO_SETTINGS_MODULE"}}
+    env["LAYAN_DATA_DIR"] = str(data_dir)
+    env["LAYAN_LANGUAGE"] = "en"
+    return env
+
+
+def layan(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([str(LAYAN), *args], env=env, capture_output=True, text=True, timeout=120,
+                            stdin=subprocess.DEVNULL, check=False)
+    assert result.returncode == 0, f"layan {' '.join(args)}: {result.stderr}"
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    log: Path
+    token: str = ""
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        return self.process.returncode
+
+
+def start_server(env: dict[str, str], data_dir: Path) -> Server:
+    port = free_port()
+    log = data_dir / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen([str(LAYAN), "serve", "--port", str(port)], env=env, stdout=sink,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    server = Server(process=process, port=port, log=log)
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(f"layan serve exited with {process.returncode}:\n{server.output()}")
+        try:
+            if httpx.get(f"{server.base_url}/healthz", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            raise AssertionError(f"layan serve did not answer /healthz within 60 s:\n{server.output()}")
+        time.sleep(0.2)
+
+
+def prepared_data_dir(tmp_path_factory) -> tuple[Path, dict[str, str], str]:
+    """A migrated data dir with one workspace, its admin and a token for them."""
+    data_dir = tmp_path_factory.mktemp("layan-serve")
+    env = embedded_env(data_dir)
+    layan(env, "migrate", "--noinput")
+    slug = layan(env, "createworkspace", "--name", "Toko Serve").strip()
+    layan(env, "createagent", "--workspace", slug, "--email", EMAIL, "--role", "admin", "--password", PASSWORD,
+          "--name", DISPLAY_NAME)
+    token = layan(env, "token", "create", "--workspace", slug, "--agent", EMAIL).strip()
+    return data_dir, env, token
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data_dir, env, token = prepared_data_dir(tmp_path_factory)
+    running = start_server(env, data_dir)
+    running.token = token
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def api(server):
+    with httpx.Client(base_url=f"{server.base_url}/api/v1", timeout=10,
+                      headers={"Authorization": f"Bearer {server.token}"}) as client:
+        yield client
+
+
+def new_conversation(api: httpx.Client, text: str) -> dict:
+    response = api.post("/conversations", json={
+        "subject": "Paket belum sampai",
+        "customer": {"name": "Siti Rahayu", "phone": "0812-3456-7890"},
+        "message": {"text": text},
+    })
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def log_in(client: httpx.Client) -> None:
+    """Log in through the real form, as a browser does: the CSRF token from the page's cookie."""
+    form = client.get("/login/")
+    assert form.status_code == 200
+    response = client.post("/login/", data={
+        "csrfmiddlewaretoken": client.cookies["csrftoken"], "username": EMAIL, "password": PASSWORD, "next": "/",
+    })
+    assert response.status_code == 302, response.text
+    assert response.headers["location"] == "/"
+
+
+def test_me_answers_the_agent_the_token_belongs_to(api):
+    response = api.get("/me")
+
+    assert response.status_code == 200
+    me = response.json()
+    assert (me["email"], me["role"], me["display_name"]) == (EMAIL, "admin", DISPLAY_NAME)
+
+
+def test_api_docs_and_openapi_schema_are_served(server):
+    docs = httpx.get(f"{server.base_url}/api/v1/docs", timeout=10)
+    schema = httpx.get(f"{server.base_url}/api/v1/openapi.json", timeout=10)
+
+    assert docs.status_code == 200
+    assert docs.headers["content-type"].startswith("text/html")
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "Layan API"
+    assert "/api/v1/me" in schema.json()["paths"]
+
+
+def test_a_wrong_token_gets_401_json(server):
+    response = httpx.get(f"{server.base_url}/api/v1/me", timeout=10,
+                         headers={"Authorization": "Bearer layan_this-is-not-a-real-token"})
+
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_reply_is_sent_by_the_worker_running_inside_the_server(api):
+    conversation = new_conversation(api, "Halo kak, pesanan saya belum sampai.")
+    reply = api.post(f"/conversations/{conversation['id']}/reply", json={"text": "Baik kak, kami cek dulu ya."})
+    assert reply.status_code == 201, reply.text
+    assert reply.json()["delivery_status"] == "queued"
+
+    status, deadline = "queued", time.monotonic() + 30
+    while status == "queued" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        thread = api.get(f"/conversations/{conversation['id']}/messages").json()["items"]
+        status = next(m["delivery_status"] for m in thread if m["id"] == reply.json()["id"])
+
+    assert status == "sent"
+
+
+def test_logging_in_through_the_form_opens_the_inbox(server):
+    anonymous = httpx.get(f"{server.base_url}/", timeout=10)
+    assert anonymous.status_code == 302
+    assert anonymous.headers["location"] == "/login/?next=/"
+
+    with httpx.Client(base_url=server.base_url, timeout=10) as browser:
+        log_in(browser)
+        home = browser.get("/")
+
+    assert home.status_code == 200
+    assert f"Signed in as {DISPLAY_NAME} (Admin)." in home.text
+
+
+def test_websocket_says_hello_then_pushes_a_conversation_created_over_the_api(server, api):
+    me = api.get("/me").json()
+    with httpx.Client(base_url=server.base_url, timeout=10) as browser:
+        log_in(browser)
+        session_id = browser.cookies["sessionid"]
+
+    async def listen() -> tuple[dict, dict, dict]:
+        async with connect(f"ws://127.0.0.1:{server.port}/ws/agent/", origin=f"http://127.0.0.1:{server.port}",
+                           additional_headers={"Cookie": f"sessionid={session_id}"}, open_timeout=10) as socket_:
+            hello = json.loads(await asyncio.wait_for(socket_.recv(), timeout=10))
+            conversation = await asyncio.to_thread(new_conversation, api, "Kak, bisa bayar COD?")
+            while True:
+                frame = json.loads(await asyncio.wait_for(socket_.recv(), timeout=10))
+                if frame["event"] == "ConversationCreated" and frame["conversation_id"] == conversation["id"]:
+                    return hello, conversation, frame
+
+    hello, conversation, frame = asyncio.run(listen())
+
+    assert hello["event"] == "hello"
+    assert hello["agent_id"] == me["id"]
+    assert frame == {"event": "ConversationCreated", "workspace_id": hello["workspace_id"],
+                     "conversation_id": conversation["id"]}
+
+
+def test_sigterm_stops_the_server_and_lets_the_worker_finish(tmp_path_factory):
+    data_dir, env, _token = prepared_data_dir(tmp_path_factory)
+    running = start_server(env, data_dir)
+    try:
+        running.process.terminate()
+        returncode = running.process.wait(timeout=30)
+    finally:
+        running.stop()
+
+    output = running.output()
+    assert returncode == 0, output
+    assert "Layan is running at " in output
+    assert "Stopping the background worker…" in output
+    assert "All workers have stopped." in output
+    assert "Traceback" not in output

@@ -90,7 +90,10 @@ class World:
         self.other_team = create_team(actor=actor, name="Customer Care")
         set_team_members(actor=actor, team=self.team, agents=[self.agent])
         set_team_members(actor=actor, team=self.other_team, agents=[self.other_agent])
-        self.email_inbox = create_inbox(actor=actor, kind="email", name="Email dukungan")
+        # The receive-path suites use this inbox for the "continue the customer's open conversation"
+        # policy; email inboxes default to a new conversation per thread (tests/connectors/email).
+        self.email_inbox = create_inbox(actor=actor, kind="email", name="Email dukungan", threading_policy="reuse_open",
+                                        settings={"addresses": ["support@tokomaju.test"]})
         self.whatsapp_inbox = create_inbox(actor=actor, kind="whatsapp", name="WhatsApp")
         self.tokens = {}
         for role, member in (("admin", self.admin), ("supervisor", self.supervisor), ("agent", self.agent),

@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from layan.accounts.models import APIToken, AuditEntry, TeamMembership, User
 from layan.connectors.base import InboundAttachment
+from layan.connectors.ingress import store_raw_email
 from layan.conversations import services as conversations
 from layan.conversations.models import Conversation, Message
 from layan.customers.services import IdentityInput
@@ -33,7 +34,7 @@ REGISTERED = [
     "accounts.User", "accounts.Workspace", "accounts.Agent", "accounts.Team", "accounts.Tag",
     "accounts.APIToken", "accounts.AuditEntry",
     "customers.Customer", "customers.Identity",
-    "connectors.Inbox",
+    "connectors.Inbox", "connectors.InboundEvent",
     "conversations.Conversation", "conversations.ConversationTag", "conversations.Follower",
     "conversations.Message", "conversations.Participant", "conversations.Attachment",
     "conversations.ConversationLink", "conversations.TimeEntry",
@@ -63,7 +64,8 @@ def _open_conversation(world, *, email: str, subject: str = "Paket belum sampai"
 @pytest.fixture
 def history(world):
     """One of everything: a conversation with a tag, an attachment, a reply with a CC (participant)
-    that was delivered (outbox item and attempt), a note with a mention (follower), a link and time."""
+    that was delivered (outbox item and attempt), a note with a mention (follower), a link, time and
+    a received raw mail (inbound event)."""
     conversation = _open_conversation(
         world, email="siti@contoh.id", tags=["pengiriman"],
         attachments=[InboundAttachment(filename="resi.txt", content_type="text/plain", content=b"JNE 123")],
@@ -76,6 +78,8 @@ def history(world):
     other = _open_conversation(world, email="siti@contoh.id", subject="Paket kedua")
     conversations.link_conversations(actor=world.actor, source=other, target=conversation, kind="related")
     conversations.log_time(actor=world.actor, conversation=conversation, seconds=300, note="cek resi")
+    store_raw_email(inbox=world.email_inbox, source="webhook",
+                    raw=b"From: Rina <rina@contoh.id>\r\nSubject: Tagihan\r\n\r\nTagihan saya dobel.\r\n")
     return conversation
 
 

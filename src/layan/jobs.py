@@ -28,6 +28,27 @@ def deliver_outbox_item(outbox_item_id: int) -> None:
     deliver(outbox_item_id=outbox_item_id)
 
 
+@db_task(retries=3, retry_delay=5)
+def process_inbound_event(event_id: int) -> None:
+    from layan.connectors.ingress import process_inbound_event as process
+
+    process(event_id=event_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_inbound_events() -> None:
+    from layan.connectors.ingress import redrive_pending_inbound_events
+
+    redrive_pending_inbound_events()
+
+
+@db_periodic_task(crontab(minute="*"))
+def poll_email_inboxes() -> None:
+    from layan.connectors.email.imap import poll_all_email_inboxes
+
+    poll_all_email_inboxes()
+
+
 @db_periodic_task(crontab(minute="*"))
 def sweep_outbox() -> None:
     from layan.delivery.services import redrive_due_outbox_items
@@ -35,4 +56,5 @@ def sweep_outbox() -> None:
     redrive_due_outbox_items()
 
 
-__all__ = ["huey", "run_subscriber", "deliver_outbox_item", "sweep_outbox"]
+__all__ = ["huey", "run_subscriber", "deliver_outbox_item", "sweep_outbox", "process_inbound_event",
+           "sweep_inbound_events", "poll_email_inboxes"]

@@ -201,6 +201,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = _env_int(
     "LAYAN_MAX_REQUEST_BYTES", LAYAN_MAX_ATTACHMENT_BYTES * 4 // 3 + 1024 * 1024
 )
 LAYAN_MAX_MESSAGE_CHARS = 100_000
+# A whole raw mail, as the webhook and the SMTP listener accept it (attachments over the attachment
+# limit are left out of the message but stay in the stored original).
+LAYAN_MAX_EMAIL_BYTES = _env_int("LAYAN_MAX_EMAIL_BYTES", 60 * 1024 * 1024)
 LAYAN_API_PAGE_SIZE = 25
 LAYAN_API_MAX_PAGE_SIZE = 100
 

@@ -1,12 +1,14 @@
-"""URL map: the API, the admin, the agent workspace."""
+"""URL map: the API, provider webhooks, the admin, the agent workspace."""
 
 from django.contrib import admin
 from django.urls import include, path
 
 from layan.api.v1 import api
+from layan.connectors.email.views import receive_raw_email
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("hooks/email/<str:public_id>", receive_raw_email, name="email-webhook"),
     path("admin/", admin.site.urls),
     path("", include("layan.web.urls")),
 ]

@@ -16,7 +16,7 @@ import pytest
 from django.test import override_settings
 
 from layan.accounts.models import Agent
-from layan.conversations.models import Conversation
+from layan.conversations.models import Conversation, Participant
 from layan.conversations.services import (
     change_status,
     create_conversation,
@@ -52,6 +52,8 @@ def ids(world) -> dict[str, int]:
         "link": link.pk,
         "team": world.team.pk,
         "agent": world.other_agent.pk,
+        "participant": Participant.objects.create(conversation=first.conversation, address="ani@contoh.id",
+                                                  role="cc").address,
     }
 
 
@@ -104,6 +106,7 @@ WRITE_ENDPOINTS = [
     Write("post", f"{C}/tags", "/conversations/{conversation}/tags", {"add": ["pengiriman"]}),
     Write("post", f"{C}/followers", "/conversations/{conversation}/followers", lambda ids: {"agent_id": ids["agent"]}),
     Write("delete", f"{C}/followers/{{agent_id}}", "/conversations/{conversation}/followers/{agent}"),
+    Write("delete", f"{C}/participants/{{address}}", "/conversations/{conversation}/participants/{participant}"),
     Write("post", f"{C}/links", "/conversations/{conversation}/links",
           lambda ids: {"target_id": ids["other_conversation"], "kind": "duplicate"}),
     Write("delete", f"{C}/links/{{link_id}}", "/conversations/{conversation}/links/{link}"),

@@ -16,6 +16,8 @@ import pytest
 
 from layan.accounts.services import create_agent
 from layan.connectors.base import InboundAttachment
+from layan.connectors.ingress import process_inbound_event, store_raw_email
+from layan.conversations.models import Message, Participant
 from layan.conversations.services import (
     add_follower,
     create_conversation,
@@ -62,7 +64,18 @@ def populate(world) -> dict[str, int]:
         "other_team": world.other_team.pk,
         "agent": world.other_agent.pk,
         "inbox": conversation.inbox_id,
+        "participant": Participant.objects.create(conversation=conversation, address=f"ani@{ws}.id", role="cc").address,
+        "received_mail": _received_mail(world, conversation),
     }
+
+
+def _received_mail(world, conversation) -> int:
+    """A message made from a raw mail (so it has a source to download), in ``conversation``."""
+    raw = (f"From: tono@{world.workspace.slug}.id\r\nSubject: Re: {SECRET} [#{conversation.number}]\r\n\r\n"
+           "Halo lagi\r\n").encode()
+    event, _created = store_raw_email(inbox=world.email_inbox, source="test", raw=raw)
+    process_inbound_event(event_id=event.pk)
+    return Message.objects.get(source_event=event).pk
 
 
 @pytest.fixture
@@ -139,6 +152,9 @@ PATH_ID_CASES = [
     PathCase("get", f"{C}/time", "/conversations/{conversation}/time"),
     PathCase("get", f"{C}/audit", "/conversations/{conversation}/audit"),
     PathCase("get", "/messages/{message_id}", "/messages/{message}"),
+    PathCase("get", "/messages/{message_id}/source", "/messages/{received_mail}/source"),
+    PathCase("delete", f"{C}/participants/{{address}}", "/conversations/{conversation}/participants/{participant}",
+             foreign=frozenset({"conversation"})),
     PathCase("get", "/attachments/{attachment_id}/download", "/attachments/{attachment}/download"),
     PathCase("get", "/customers/{customer_id}", "/customers/{customer}"),
     PathCase("patch", "/customers/{customer_id}", "/customers/{customer}", {"name": "Dibajak", "tier": "vip"}),

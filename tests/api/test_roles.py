@@ -11,7 +11,7 @@ from layan.accounts.models import Agent, Team, User
 from layan.accounts.services import create_team, revoke_api_token, set_team_members
 from layan.connectors.base import InboundAttachment
 from layan.connectors.models import Inbox
-from layan.conversations.models import Conversation
+from layan.conversations.models import Conversation, Participant
 from layan.conversations.services import add_follower, add_note, create_conversation
 from layan.customers.models import Customer
 from layan.customers.services import IdentityInput, create_customer
@@ -100,6 +100,7 @@ CONVERSATION_ENDPOINTS = [
     ("post", "/tags", {"add": ["vip"]}),
     ("post", "/followers", {"agent_id": "AGENT"}),
     ("delete", "/followers/AGENT", None),
+    ("delete", "/participants/ani@contoh.id", None),
     ("post", "/links", {"target_id": "VISIBLE", "kind": "related"}),
     ("delete", "/links/LINK", None),
     ("post", "/merge", {"source_id": "VISIBLE"}),
@@ -134,6 +135,7 @@ def test_agent_gets_404_on_every_endpoint_of_a_conversation_they_cannot_see(meth
     hidden = Conversation.objects.get(pk=matrix["other_team"])
     link = link_conversations(actor=world.actor, source=hidden,
                               target=Conversation.objects.get(pk=matrix["no_team"]), kind="related")
+    Participant.objects.create(conversation=hidden, address="ani@contoh.id", role="cc")
     names = {"AGENT": world.agent.pk, "VISIBLE": matrix["no_team"], "LINK": link.pk}
     before = database_rows()
 

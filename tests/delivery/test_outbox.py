@@ -136,15 +136,15 @@ def test_after_commit_the_reply_is_sent_once_through_the_inbox_kinds_adapter(wor
     assert _attempts(message) == [(1, AttemptOutcome.SENT, "")]
 
 
-def test_the_log_adapter_marks_the_item_sent_once(reply):
+def test_a_sent_item_is_marked_sent_once_and_keeps_the_provider_id(reply):
     assert deliver_outbox_item(outbox_item_id=_item(reply).pk) == OutboxStatus.SENT
     assert deliver_outbox_item(outbox_item_id=_item(reply).pk) is None
 
     item = _item(reply)
     assert (item.status, item.attempts, item.lease_expires_at) == (OutboxStatus.SENT, 1, None)
-    assert item.provider_message_id.startswith("log-")
+    assert item.provider_message_id.startswith("<layan.")  # the email adapter's Message-ID
     reply.refresh_from_db()
-    assert reply.delivery_status == DeliveryStatus.SENT
+    assert (reply.delivery_status, reply.provider_message_id) == (DeliveryStatus.SENT, item.provider_message_id)
     assert _attempts(reply) == [(1, AttemptOutcome.SENT, "")]
 
 

@@ -38,6 +38,7 @@ from layan.conversations.selectors import (
     access_conversation,
     access_link,
     access_message,
+    access_message_source,
     conversation_after_change,
     conversation_messages,
     list_conversations,
@@ -224,6 +225,14 @@ def unfollow(request, conversation_id: int, agent_id: int):
     return _changed(request, conversation_id)
 
 
+@router.delete("/{int:conversation_id}/participants/{address}", response={200: ConversationDetailOut, **ERRORS},
+               summary="Take a person off the thread (later replies no longer copy them)")
+def remove_participant(request, conversation_id: int, address: str):
+    conversation = access_conversation(agent=request.agent, conversation_id=conversation_id)
+    services.remove_participant(actor=request.actor, conversation=conversation, address=address)
+    return _changed(request, conversation_id)
+
+
 @router.post("/{int:conversation_id}/links", response={200: ConversationDetailOut, **ERRORS},
              summary="Link to another conversation (child, related, duplicate, follow-up)")
 def link(request, conversation_id: int, payload: LinkIn):
@@ -275,5 +284,15 @@ def download_attachment(request, attachment_id: int):
     attachment = access_attachment(agent=request.agent, attachment_id=attachment_id)
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
                             content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@messages_router.get("/messages/{int:message_id}/source", url_name="download_message_source",
+                     summary="The message as it was received (for email, the raw .eml)", response={200: None, **ERRORS})
+def download_message_source(request, message_id: int):
+    event = access_message_source(agent=request.agent, message_id=message_id)
+    response = FileResponse(event.payload.open("rb"), as_attachment=True, filename=f"message-{message_id}.eml",
+                            content_type="message/rfc822")
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -99,5 +99,7 @@ def message_out(m: Message) -> dict:
              "inline": a.inline, "url": reverse("api-v1:download_attachment", args=[a.pk])}
             for a in m.attachments.all()
         ],
+        "quoted_text": m.quoted_text, "metadata": m.metadata or {},
+        "source_url": reverse("api-v1:download_message_source", args=[m.pk]) if m.source_event_id else None,
         "sent_at": m.sent_at, "created_at": m.created_at,
     }

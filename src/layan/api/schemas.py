@@ -149,7 +149,8 @@ class InboxIn(InputSchema):
                   "webform", "api"]
     name: str = Field(min_length=1, max_length=120)
     default_team_id: int | None = None
-    threading_policy: Literal["reuse_open", "always_new"] = "reuse_open"
+    # Default by kind: a new conversation per email or form, one ongoing conversation per chat.
+    threading_policy: Literal["reuse_open", "always_new"] | None = None
     reopen_window_days: int = Field(7, ge=0, le=365)
 
 
@@ -266,6 +267,10 @@ class MessageOut(Schema):
     delivery_error: str
     provider_message_id: str | None
     attachments: list[AttachmentOut]
+    # An email's quoted history and signature, kept out of ``text``; the raw original at source_url.
+    quoted_text: str
+    metadata: dict
+    source_url: str | None
     sent_at: datetime | None
     created_at: datetime
 

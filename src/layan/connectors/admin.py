@@ -1,12 +1,13 @@
-"""Operator admin for inboxes (one per channel account)."""
+"""Operator admin for inboxes (one per channel account) and the raw events they received."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from layan.accounts.admin import WorkspaceAwareAdmin
-from layan.connectors.models import Inbox
+from layan.accounts.admin import ReadOnlyAdminMixin, WorkspaceAwareAdmin
+from layan.connectors.ingress import retry_inbound_event
+from layan.connectors.models import InboundEvent, InboundEventStatus, Inbox
 
 
 @admin.register(Inbox)
@@ -30,3 +31,24 @@ class InboxAdmin(WorkspaceAwareAdmin):
         fields = super().get_readonly_fields(request, obj)
         # Its conversations and messages were received on this kind of channel.
         return ("kind", *fields) if obj is not None else fields
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What channels delivered, as stored: look, and retry the failed ones after a fix."""
+
+    list_display = ("id", "inbox", "workspace", "source", "status", "sender", "size", "attempts", "received_at")
+    list_filter = ("workspace", "status", "source")
+    list_select_related = ("inbox", "workspace")
+    search_fields = ("=sender", "=event_id", "reason")
+    date_hierarchy = "received_at"
+    ordering = ("-id",)
+    show_full_result_count = False
+    actions = ("retry",)
+
+    @admin.action(description=_("Process the selected failed events again"))
+    def retry(self, request, queryset):
+        failed = queryset.filter(status=InboundEventStatus.FAILED)
+        for event in failed:
+            retry_inbound_event(event=event)
+        self.message_user(request, _("%(n)s events queued again.") % {"n": len(failed)})

@@ -34,13 +34,20 @@ class InboundMessage:
     # Hints for threading: ids of messages this one answers, or a conversation number.
     in_reply_to: tuple[str, ...] = ()
     conversation_number: int | None = None
-    extra: dict = field(default_factory=dict)
+    # True when the number came signed (an email reply address): anyone holding it may join,
+    # where a bare number in a subject is only trusted from the conversation's own people.
+    conversation_number_signed: bool = False
+    # An auto-reply (out of office, autoresponder): stored, but it never reopens a conversation.
+    automatic: bool = False
+    quoted_text: str = ""  # the quoted history and signature the channel sent with the new text
+    source_event_id: int | None = None  # the InboundEvent this message was made from
+    metadata: dict = field(default_factory=dict)  # channel facts kept on the message
 
     def without_nul(self) -> InboundMessage:
         """This message with NUL characters removed from its texts: a badly encoded email has one
         now and then, it means nothing, and PostgreSQL cannot store it."""
         changes = {f.name: _strip_nul(getattr(self, f.name)) for f in fields(self)
-                   if f.name not in ("attachments", "extra", "sent_at", "conversation_number")}
+                   if isinstance(getattr(self, f.name), str | tuple) and f.name != "attachments"}
         changes["attachments"] = tuple(
             replace(a, filename=_strip_nul(a.filename), content_type=_strip_nul(a.content_type),
                     content_id=_strip_nul(a.content_id)) for a in self.attachments)
@@ -76,6 +83,12 @@ class OutboundMessage:
     subject: str
     author_name: str
     attachments: tuple[OutboundAttachment, ...] = ()
+    conversation_number: int = 0
+    # The provider ids of the conversation's earlier messages, oldest first: what this one answers
+    # (an email's References; a chat provider's reply context).
+    thread_ids: tuple[str, ...] = ()
+    # Sent by Layan on its own (an acknowledgement), not written by a person.
+    automatic: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
-"""Inboxes: one per channel account (a support address, a WhatsApp number, a chat widget)."""
+"""Inboxes (one per channel account: a support address, a WhatsApp number, a chat widget) and the
+raw inbound events every channel stores before it processes them."""
 
 import secrets
+import uuid
 
 from django.db import models
 from django.utils.timezone import now
@@ -58,3 +60,54 @@ class Inbox(models.Model):
     def __str__(self):
         return self.name
 
+
+class InboundEventStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be processed")
+    PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored")  # kept on purpose without a message: a loop, our own mail, a bounce
+    REJECTED = "rejected", _("Rejected")  # unusable input (no sender, ...): kept with the reason
+    FAILED = "failed", _("Failed")  # processing kept failing: kept with the error for an operator
+
+
+def inbound_payload_path(instance, filename):
+    stamp = now()
+    return f"inbound/{instance.workspace_id}/{stamp:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class InboundEvent(models.Model):
+    """What a channel delivered, stored as it came before anything reads it: the raw payload is
+    the truth a message is made from, so a bug downstream never loses what was received."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace"))
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="inbound_events", verbose_name=_("inbox"))
+    source = models.CharField(_("source"), max_length=16)  # imap, smtp, webhook, ...
+    # The provider's id for this delivery, where it has one: a retried delivery is stored once.
+    event_id = models.CharField(_("event ID"), max_length=255, null=True, blank=True)
+    payload = models.FileField(_("payload"), upload_to=inbound_payload_path, max_length=300)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    status = models.CharField(_("status"), max_length=16, choices=InboundEventStatus.choices,
+                              default=InboundEventStatus.PENDING)
+    # Why it was ignored, rejected or failed; empty when processed.
+    reason = models.TextField(_("reason"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # Who sent it (an email address, a phone number), filled in when processed; per-sender limits count it.
+    sender = models.CharField(_("sender"), max_length=320, blank=True)
+    received_at = models.DateTimeField(_("received"), default=now)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound event")
+        verbose_name_plural = _("inbound events")
+        constraints = [
+            models.UniqueConstraint(fields=["inbox", "event_id"], condition=models.Q(event_id__isnull=False),
+                                    name="inbound_event_unique_provider_id"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="inbound_event_pending_idx"),
+            models.Index(fields=["inbox", "sender", "received_at"], name="inbound_event_sender_idx"),
+            models.Index(fields=["workspace", "-id"], name="inbound_event_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.pk} ({self.status})"

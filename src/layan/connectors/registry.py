@@ -1,12 +1,15 @@
 """Inbox kind -> adapter: the only place that knows every channel."""
 
 from layan.connectors.base import ChannelAdapter
+from layan.connectors.email.adapter import EmailAdapter
 from layan.connectors.log.adapter import LogAdapter
 
 _log = LogAdapter()
 
 # Kinds without a real adapter yet send through the log adapter (see connectors/log).
-ADAPTERS: dict[str, ChannelAdapter] = {}
+ADAPTERS: dict[str, ChannelAdapter] = {
+    "email": EmailAdapter(),
+}
 
 
 def adapter_for(kind: str) -> ChannelAdapter:

@@ -17,3 +17,13 @@ def access_inbox(*, agent: Agent, inbox_id: int) -> Inbox:
     if inbox is None:
         raise NotFound(_("Inbox not found."), field="inbox")
     return inbox
+
+
+def inbox_for_webhook(*, public_id: str, kind: str) -> Inbox | None:
+    """The active inbox a provider's webhook names by its public id (never the database id)."""
+    return Inbox.objects.select_related("workspace").filter(public_id=public_id, kind=kind, is_active=True).first()
+
+
+def inbox_by_id(*, inbox_id: int) -> Inbox:
+    """An inbox for the system's own work (sending, polling), whatever its state."""
+    return Inbox.objects.get(pk=inbox_id)

@@ -9,13 +9,20 @@ from layan.accounts.services import record_audit
 from layan.connectors.models import Inbox, InboxKind, ThreadingPolicy
 from layan.errors import Conflict, ErrorCode, InvalidInput
 
+# Mail and forms come as separate requests: a new email thread is a new conversation (replies
+# still thread by their headers). Chats are one ongoing conversation per customer.
+NEW_CONVERSATION_PER_MESSAGE = {InboxKind.EMAIL, InboxKind.WEBFORM}
+
 
 @transaction.atomic
 def create_inbox(*, actor: Actor, kind: str, name: str, default_team: Team | None = None,
-                 threading_policy: str = ThreadingPolicy.REUSE_OPEN, reopen_window_days: int = 7,
+                 threading_policy: str | None = None, reopen_window_days: int = 7,
                  settings: dict | None = None) -> Inbox:
     if kind not in InboxKind.values:
         raise InvalidInput(_("Unknown inbox kind."), field="kind")
+    if threading_policy is None:
+        threading_policy = (ThreadingPolicy.ALWAYS_NEW if kind in NEW_CONVERSATION_PER_MESSAGE
+                            else ThreadingPolicy.REUSE_OPEN)
     if threading_policy not in ThreadingPolicy.values:
         raise InvalidInput(_("Unknown threading policy."), field="threading_policy")
     name = (name or "").strip()

@@ -6,7 +6,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from layan.accounts.models import Agent, Tag, Team, Workspace
-from layan.connectors.models import Inbox
+from layan.connectors.models import InboundEvent, Inbox
 from layan.customers.models import Customer
 
 
@@ -185,6 +185,13 @@ class Message(models.Model):
     delivery_error = models.TextField(blank=True, verbose_name=_("delivery error"))
     mentions = models.ManyToManyField(Agent, blank=True, related_name="mentioned_in", verbose_name=_("mentions"))
     sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))  # as the sender's channel claims
+    # What the channel sent besides the new text: an email's quoted history and signature. Agents
+    # read ``text``; this stays one click away, and the raw original in ``source_event``.
+    quoted_text = models.TextField(blank=True, verbose_name=_("quoted text"))
+    # Channel facts worth keeping (auto-reply reason, parse warnings, attachments left out).
+    metadata = models.JSONField(default=dict, blank=True, verbose_name=_("metadata"))
+    source_event = models.ForeignKey(InboundEvent, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("original"))
     created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
@@ -198,7 +205,11 @@ class Message(models.Model):
                                     condition=Q(idempotency_key__isnull=False),
                                     name="message_unique_idempotency_key"),
         ]
-        indexes = [models.Index(fields=["conversation", "id"], name="message_thread_idx")]
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="message_thread_idx"),
+            # Threading and bounces find a message by the id its channel gave it (email Message-ID).
+            models.Index(fields=["workspace", "provider_message_id"], name="message_provider_id_idx"),
+        ]
 
     def __str__(self):
         return f"{self.direction} {self.pk} in {self.conversation_id}"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from layan.accounts.models import Agent
 from layan.accounts.selectors import agent_team_ids
+from layan.connectors.models import InboundEvent
 from layan.conversations.models import (
     Attachment,
     Conversation,
@@ -129,6 +130,16 @@ def access_message(*, agent: Agent, message_id: int) -> Message:
     return message
 
 
+def access_message_source(*, agent: Agent, message_id: int) -> InboundEvent:
+    """The raw event a visible message was made from."""
+    event = InboundEvent.objects.filter(
+        pk__in=Message.objects.filter(pk=message_id, conversation__in=visible_conversations(agent))
+        .values("source_event_id")).first()
+    if event is None:
+        raise NotFound(_("Message source not found."), field="message")
+    return event
+
+
 def access_attachment(*, agent: Agent, attachment_id: int) -> Attachment:
     attachment = Attachment.objects.filter(
         pk=attachment_id, message__conversation__in=visible_conversations(agent)).first()
@@ -144,3 +155,15 @@ def access_link(*, conversation: Conversation, link_id: int) -> ConversationLink
     if link is None:
         raise NotFound(_("Link not found."), field="link")
     return link
+
+
+def thread_provider_ids(*, conversation_id: int, before_message_id: int, limit: int = 20) -> tuple[str, ...]:
+    """The provider ids (email Message-IDs, ...) of a conversation's messages before one, oldest
+    first: what a reply answers. Long threads keep the first id and the latest ones, as mail
+    clients trim References."""
+    ids = list(Message.objects.filter(conversation_id=conversation_id, pk__lt=before_message_id,
+                                      provider_message_id__isnull=False, is_note=False)
+               .order_by("id").values_list("provider_message_id", flat=True))
+    if len(ids) > limit:
+        ids = [ids[0], *ids[-(limit - 1):]]
+    return tuple(ids)

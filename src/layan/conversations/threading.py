@@ -73,8 +73,10 @@ def find_conversation(*, inbox: Inbox, customer: Customer, inbound: InboundMessa
 
     if inbound.conversation_number is not None:
         candidate = locked.filter(workspace_id=workspace_id, number=inbound.conversation_number).first()
-        # A number alone is guessable: only the conversation's customer or participants may use it.
-        if candidate is not None and (candidate.customer_id == customer.pk or _is_participant(candidate, customer)):
+        # A number alone is guessable: only the conversation's customer or participants may use it,
+        # unless it came signed (a per-conversation reply address), which only a recipient can know.
+        if candidate is not None and (inbound.conversation_number_signed or candidate.customer_id == customer.pk
+                                      or _is_participant(candidate, customer)):
             decision = _decide(inbox, candidate)
             if decision:
                 return decision

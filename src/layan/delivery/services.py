@@ -18,6 +18,7 @@ from django.utils import timezone
 from layan.connectors.base import OutboundAttachment, OutboundMessage, SendError
 from layan.connectors.registry import adapter_for
 from layan.conversations.models import DeliveryStatus, Message
+from layan.conversations.selectors import thread_provider_ids
 from layan.delivery.models import AttemptOutcome, DeliveryAttempt, OutboxItem, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,9 @@ def _outbound(item: OutboxItem) -> OutboundMessage:
             OutboundAttachment(filename=a.filename, content_type=a.content_type, path=a.file.name, size=a.size)
             for a in message.attachments.all()
         ),
+        conversation_number=conversation.number,
+        thread_ids=thread_provider_ids(conversation_id=conversation.pk, before_message_id=message.pk),
+        automatic=bool((message.metadata or {}).get("automatic")),
     )
 
 

@@ -41,7 +41,7 @@ from layan.accounts.services import (
     revoke_api_token,
     set_team_members,
 )
-from layan.connectors.models import Inbox, InboxKind, ThreadingPolicy
+from layan.connectors.models import Inbox, InboxKind
 from layan.connectors.services import create_inbox
 from layan.conversations.models import (
     AuthorKind,
@@ -99,7 +99,7 @@ class DemoInbox:
     team: str | None
     weight: int  # how often customers use it
     settings: dict = field(default_factory=dict)
-    threading_policy: str = ThreadingPolicy.REUSE_OPEN
+    threading_policy: str | None = None  # the kind's default
 
 
 DEMO_INBOXES = (
@@ -111,7 +111,7 @@ DEMO_INBOXES = (
     DemoInbox(InboxKind.MESSENGER, "Facebook Messenger", TEAM_SERVICE, 4),
     DemoInbox(InboxKind.VOICE, "Telepon 1500-123", TEAM_CARE, 7),
     DemoInbox(InboxKind.SMS, "SMS 98765", TEAM_CARE, 3),
-    DemoInbox(InboxKind.WEBFORM, "Formulir kontak", TEAM_CARE, 6, threading_policy=ThreadingPolicy.ALWAYS_NEW),
+    DemoInbox(InboxKind.WEBFORM, "Formulir kontak", TEAM_CARE, 6),
     DemoInbox(InboxKind.API, "API", None, 3),
 )
 

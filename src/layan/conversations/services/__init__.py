@@ -8,6 +8,7 @@ from layan.conversations.services.messaging import (
     receive_inbound_message,
     record_delivery_status,
     reply_to_conversation,
+    send_automatic_reply,
 )
 from layan.conversations.services.workflow import (
     UNSET,
@@ -20,6 +21,7 @@ from layan.conversations.services.workflow import (
     merge_conversations,
     move_conversations_to_customer,
     remove_follower,
+    remove_participant,
     set_priority,
     set_tags,
     tag,
@@ -44,7 +46,9 @@ __all__ = [
     "receive_inbound_message",
     "record_delivery_status",
     "remove_follower",
+    "remove_participant",
     "reply_to_conversation",
+    "send_automatic_reply",
     "set_priority",
     "set_tags",
     "tag",

@@ -18,6 +18,7 @@ from layan import events
 from layan.accounts.actors import Actor
 from layan.accounts.models import Agent, Team, Workspace
 from layan.connectors.base import InboundAttachment, InboundMessage
+from layan.connectors.email.config import is_own_address, own_addresses
 from layan.connectors.models import Inbox, InboxKind
 from layan.connectors.services import default_api_inbox
 from layan.conversations.models import (
@@ -129,7 +130,7 @@ def _receive(*, inbox: Inbox, inbound: InboundMessage, text: str,
         if decision.follow_up_of is not None:
             ConversationLink.objects.create(workspace=workspace, source=conversation,
                                             target=decision.follow_up_of, kind=LinkKind.FOLLOW_UP)
-    elif conversation.status in (Status.PENDING, Status.SOLVED, Status.ON_HOLD):
+    elif conversation.status in (Status.PENDING, Status.SOLVED, Status.ON_HOLD) and not inbound.automatic:
         reopened_from = transition(conversation, Status.OPEN)
         conversation.save(update_fields=["status", "solved_at"])
         audit(actor, "conversation.status_changed", conversation, {"status": reopened_from}, {"status": Status.OPEN})
@@ -139,15 +140,19 @@ def _receive(*, inbox: Inbox, inbound: InboundMessage, text: str,
         author_kind=AuthorKind.CUSTOMER, author_customer=customer, text=text,
         html=sanitise_html(inbound.html), provider_message_id=inbound.provider_message_id or None,
         recipients={"to": [a for a, _n in inbound.to], "cc": [a for a, _n in inbound.cc]},
-        sent_at=inbound.sent_at,
+        sent_at=inbound.sent_at, quoted_text=inbound.quoted_text, metadata=inbound.metadata,
+        source_event_id=inbound.source_event_id,
     )
-    own = {a.lower() for a in inbox.settings.get("addresses", [])}
-    for role, people in ((ParticipantRole.TO, inbound.to), (ParticipantRole.CC, inbound.cc)):
-        for address, name in people:
-            address = address.strip().lower()
-            if address and address not in own:
-                Participant.objects.get_or_create(conversation=conversation, address=address,
-                                                  defaults={"role": role, "name": name[:200]})
+    own = own_addresses(inbox.settings)
+    people = [(ParticipantRole.TO, a, n) for a, n in inbound.to] + [(ParticipantRole.CC, a, n) for a, n in inbound.cc]
+    if not created and customer.pk != conversation.customer_id and inbound.sender_kind == "email":
+        # Someone else on the thread wrote (a CC'd colleague): they stay on the replies from now on.
+        people.append((ParticipantRole.CC, identity.value, inbound.sender_name))
+    for role, address, name in people:
+        address = address.strip().lower()
+        if address and not is_own_address(address, own):
+            Participant.objects.get_or_create(conversation=conversation, address=address,
+                                              defaults={"role": role, "name": name[:200]})
     store_attachments(message, attachments)
     touch_conversation(conversation, customer_message=True)
     if not customer.name and inbound.sender_name:
@@ -308,6 +313,10 @@ def _reply(*, actor: Actor, conversation: Conversation, text: str, html: str, to
     if (cc or bcc) and not is_email:
         raise InvalidInput(_("CC and BCC are only for email conversations."), field="cc" if cc else "bcc")
     if is_email:
+        own = own_addresses(conversation.inbox.settings)
+        for field, given in (("to", to or ()), ("cc", cc), ("bcc", bcc)):
+            if any(is_own_address(a, own) for a in _clean_addresses(given, field)):
+                raise InvalidInput(_("A reply cannot go to this inbox's own address."), field=field)
         to_list = _clean_addresses(to, "to") if to else _default_recipient(conversation)
         if not to_list:
             raise InvalidInput(_("The customer has no email address to reply to."), field="to")
@@ -394,6 +403,26 @@ def reply_to_conversation(
     message = _reply(actor=actor, conversation=conversation, text=text, html=html, to=to, cc=cc, bcc=bcc,
                      attachments=attachments, status=status, idempotency_key=idempotency_key)
     return message, False
+
+
+def send_automatic_reply(*, conversation: Conversation, to: str, text: str, kind: str) -> Message:
+    """A message the system sends on its own (an acknowledgement): through the outbox like any
+    reply, but it changes neither the status nor the first-response time. Call it inside the
+    transaction that received the message it answers, so both commit or neither."""
+    from layan.delivery.services import enqueue_outbound
+
+    message = Message.objects.create(
+        workspace_id=conversation.workspace_id, conversation=conversation, inbox_id=conversation.inbox_id,
+        direction=Direction.OUTBOUND, author_kind=AuthorKind.SYSTEM, text=text,
+        recipients={"to": [to], "cc": [], "bcc": []}, delivery_status=DeliveryStatus.QUEUED,
+        metadata={"automatic": kind},
+    )
+    item = enqueue_outbound(message=message)
+    audit(Actor.system(conversation.workspace), "conversation.auto_replied", conversation,
+          after={"message": message.pk, "to": [to], "kind": kind})
+    events.publish(events.ReplyQueued(workspace_id=conversation.workspace_id, conversation_id=conversation.pk,
+                                      message_id=message.pk, outbox_item_id=item.pk))
+    return message
 
 
 def _mentioned_agents(conversation: Conversation, text: str, explicit: Iterable[Agent]) -> list[Agent]:

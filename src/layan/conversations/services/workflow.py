@@ -30,7 +30,7 @@ from layan.conversations.models import (
 )
 from layan.conversations.services.storage import apply_tags, audit, snapshot
 from layan.customers.models import Customer
-from layan.errors import Conflict, ErrorCode, InvalidInput
+from layan.errors import Conflict, ErrorCode, InvalidInput, NotFound
 
 UNSET = object()
 
@@ -226,6 +226,17 @@ def remove_follower(*, actor: Actor, conversation: Conversation, agent: Agent) -
     deleted, _by_model = Follower.objects.filter(conversation=conversation, agent=agent).delete()
     if deleted:
         audit(actor, "conversation.follower_removed", conversation, before={"follower": agent.pk})
+
+
+@transaction.atomic
+def remove_participant(*, actor: Actor, conversation: Conversation, address: str) -> None:
+    """Take someone off the thread: later replies no longer copy them."""
+    participant = Participant.objects.filter(conversation=conversation, address=(address or "").strip().lower()).first()
+    if participant is None:
+        raise NotFound(_("%(address)s is not on this conversation.") % {"address": address}, field="address")
+    participant.delete()
+    audit(actor, "conversation.participant_removed", conversation,
+          before={"participant": {"address": participant.address, "role": participant.role}})
 
 
 @transaction.atomic

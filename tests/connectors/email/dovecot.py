@@ -96,7 +96,7 @@ def _user_exists(name: str) -> bool:
     return True
 
 
-def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -176,7 +176,7 @@ def _run(binary: str, directory: Path, *, tls: bool, timeout: float) -> Iterator
     (directory / "mail").mkdir()
     os.chown(directory / "mail", uid, gid)
     (directory / "users").write_text(f"{USERNAME}:{PASSWORD}::::::\n")
-    certificate = _self_signed_certificate(directory) if tls else None
+    certificate = self_signed_certificate(directory) if tls else None
     # Another test may take a free port between our probe and Dovecot's bind: try a few times.
     last_log = ""
     for _attempt in range(3):

@@ -225,6 +225,15 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
 EMAIL_BACKEND = os.environ.get("LAYAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The relay of the SMTP backend, for email inboxes without relay settings of their own.
+EMAIL_HOST = os.environ.get("LAYAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_int("LAYAN_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("LAYAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("LAYAN_EMAIL_PASSWORD", "")
+_EMAIL_SECURITY = os.environ.get("LAYAN_EMAIL_SECURITY", "starttls").lower()
+EMAIL_USE_TLS = _EMAIL_SECURITY == "starttls"
+EMAIL_USE_SSL = _EMAIL_SECURITY == "tls"
+EMAIL_TIMEOUT = 60
 
 LOGGING = {
     "version": 1,

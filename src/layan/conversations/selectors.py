@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from layan.accounts.models import Agent
 from layan.accounts.selectors import agent_team_ids
-from layan.connectors.models import InboundEvent
+from layan.connectors.models import InboundEvent, InboxKind
 from layan.conversations.models import (
     Attachment,
     Conversation,
@@ -21,7 +21,9 @@ from layan.conversations.models import (
     ConversationTag,
     Follower,
     Message,
+    Participant,
 )
+from layan.customers.models import Identity
 from layan.errors import NotFound
 
 
@@ -167,3 +169,37 @@ def thread_provider_ids(*, conversation_id: int, before_message_id: int, limit: 
     if len(ids) > limit:
         ids = [ids[0], *ids[-(limit - 1):]]
     return tuple(ids)
+
+
+# Which of the customer's identities a reply on each channel goes to.
+REPLY_IDENTITY_KIND = {
+    InboxKind.EMAIL: "email",
+    InboxKind.WHATSAPP: "whatsapp",
+    InboxKind.SMS: "phone",
+    InboxKind.VOICE: "phone",
+    InboxKind.TELEGRAM: "telegram",
+    InboxKind.MESSENGER: "messenger",
+    InboxKind.INSTAGRAM: "instagram",
+    InboxKind.LIVECHAT: "livechat",
+    InboxKind.WEBFORM: "email",
+    InboxKind.API: "external",
+}
+
+
+def default_recipients(*, conversation: Conversation) -> list[str]:
+    """Where a reply goes unless the agent says otherwise: the customer's identity for the
+    conversation's channel (verified first)."""
+    kind = REPLY_IDENTITY_KIND.get(conversation.channel)
+    if kind is None:
+        return []
+    value = (
+        Identity.objects.filter(customer_id=conversation.customer_id, kind=kind)
+        .order_by("-verified", "id").values_list("value", flat=True).first()
+    )
+    return [value] if value else []
+
+
+def thread_copies(*, conversation: Conversation) -> list[str]:
+    """The people a reply copies (CC) by default: the thread's participants."""
+    return list(Participant.objects.filter(conversation=conversation, role__in=["to", "cc"])
+                .order_by("id").values_list("address", flat=True))

@@ -8,6 +8,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("c/<int:number>/", views.conversation_page, name="conversation"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workspace/", views.switch_workspace, name="switch-workspace"),

@@ -1,6 +1,6 @@
 """A whole email conversation over real sockets, nothing called directly: the customer's mail
 reaches Layan's own SMTP listener, the agent answers through the HTTP API, the answer leaves
-through the outbox to a relay on 127.0.0.1 (smtp_sink.py), and the customer's and a CC'd
+through the outbox to a relay on 127.0.0.1 (tests/smtp_sink.py), and the customer's and a CC'd
 colleague's answers to *that* mail come back through the listener into the same conversation.
 
 Transactional: the listener stores from its own threads and every after-commit step runs for real.

@@ -1,4 +1,4 @@
-"""Replies leave through a real SMTP server on 127.0.0.1 (tests/connectors/email/smtp_sink.py):
+"""Replies leave through a real SMTP server on 127.0.0.1 (tests/smtp_sink.py):
 thread headers, To/CC/BCC, retries on temporary failures, failure with the server's reason on
 permanent ones, XOAUTH2, TLS, and the mail backend for inboxes without a relay of their own.
 """
@@ -270,6 +270,24 @@ def test_an_inbox_without_smtp_settings_sends_through_the_mail_backend(world, ma
     wire = sent.message().as_bytes()
     assert b"arsip@contoh.id" not in wire
     assert f"[#{first.conversation.number}]".encode() in wire
+
+
+def test_the_installations_smtp_backend_relays_for_inboxes_without_settings(world, sink, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", sink.port, False
+    settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "cs@tokomaju.test", "rahasia-smtp"
+    Inbox.objects.filter(pk=world.email_inbox.pk).update(settings={"addresses": [SUPPORT]})
+    world.email_inbox.refresh_from_db()
+    first = receive_mail(world.email_inbox, customer_mail())
+    reply, _dup = services.reply_to_conversation(actor=world.actor, conversation=first.conversation,
+                                                 text="Halo", bcc=["arsip@contoh.id"])
+
+    assert send(reply) == OutboxStatus.SENT
+    (captured,) = sink.captured
+    assert (captured.login, sorted(captured.rcpt_tos)) == ("cs@tokomaju.test", ["arsip@contoh.id", "siti@contoh.id"])
+    assert b"arsip@contoh.id" not in captured.data
+    reply.refresh_from_db()
+    assert reply.provider_message_id == captured.message["Message-ID"]
 
 
 # --- round trips: what Layan sent comes back -------------------------------------------------

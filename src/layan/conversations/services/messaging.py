@@ -38,6 +38,7 @@ from layan.conversations.models import (
     Status,
 )
 from layan.conversations.sanitise import sanitise_html
+from layan.conversations.selectors import default_recipients, thread_copies
 from layan.conversations.services.storage import (
     apply_tags,
     audit,
@@ -50,24 +51,12 @@ from layan.conversations.services.storage import (
 )
 from layan.conversations.services.workflow import lock, refuse_if_merged, transition
 from layan.conversations.threading import find_conversation
-from layan.customers.models import Customer, Identity
+from layan.customers.models import Customer
 from layan.customers.normalise import normalise_email
 from layan.customers.services import IdentityInput, find_or_create_customer, resolve_identity
 from layan.errors import Conflict, ErrorCode, InvalidInput
 
 # Which customer identity a reply on each inbox kind is addressed to.
-REPLY_IDENTITY_KIND = {
-    InboxKind.EMAIL: "email",
-    InboxKind.WHATSAPP: "whatsapp",
-    InboxKind.SMS: "phone",
-    InboxKind.VOICE: "phone",
-    InboxKind.TELEGRAM: "telegram",
-    InboxKind.MESSENGER: "messenger",
-    InboxKind.INSTAGRAM: "instagram",
-    InboxKind.LIVECHAT: "livechat",
-    InboxKind.WEBFORM: "email",
-    InboxKind.API: "external",
-}
 
 _MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
@@ -279,17 +268,6 @@ def create_conversation(
     return CreateResult(conversation=conversation, message=message, duplicate=False)
 
 
-def _default_recipient(conversation: Conversation) -> list[str]:
-    kind = REPLY_IDENTITY_KIND.get(conversation.channel)
-    if kind is None:
-        return []
-    value = (
-        Identity.objects.filter(customer_id=conversation.customer_id, kind=kind)
-        .order_by("-verified", "id").values_list("value", flat=True).first()
-    )
-    return [value] if value else []
-
-
 def _clean_addresses(addresses: Iterable[str], field: str) -> list[str]:
     cleaned = []
     for raw in addresses:
@@ -317,18 +295,17 @@ def _reply(*, actor: Actor, conversation: Conversation, text: str, html: str, to
         for field, given in (("to", to or ()), ("cc", cc), ("bcc", bcc)):
             if any(is_own_address(a, own) for a in _clean_addresses(given, field)):
                 raise InvalidInput(_("A reply cannot go to this inbox's own address."), field=field)
-        to_list = _clean_addresses(to, "to") if to else _default_recipient(conversation)
+        to_list = _clean_addresses(to, "to") if to else default_recipients(conversation=conversation)
         if not to_list:
             raise InvalidInput(_("The customer has no email address to reply to."), field="to")
-        kept_cc = list(Participant.objects.filter(conversation=conversation, role__in=["to", "cc"])
-                       .exclude(address__in=to_list).values_list("address", flat=True))
+        kept_cc = [a for a in thread_copies(conversation=conversation) if a not in to_list]
         cc_list = [a for a in dict.fromkeys([*kept_cc, *_clean_addresses(cc, "cc")]) if a not in to_list]
         bcc_list = [a for a in _clean_addresses(bcc, "bcc") if a not in to_list and a not in cc_list]
         for address in cc_list:
             Participant.objects.get_or_create(conversation=conversation, address=address,
                                               defaults={"role": ParticipantRole.CC})
     else:
-        to_list, cc_list, bcc_list = _default_recipient(conversation), [], []
+        to_list, cc_list, bcc_list = default_recipients(conversation=conversation), [], []
     now = timezone.now()
     message = Message.objects.create(
         workspace_id=conversation.workspace_id, conversation=conversation, inbox_id=conversation.inbox_id,

@@ -7,23 +7,24 @@ from __future__ import annotations
 import re
 
 import pytest
-from smtp_sink import SmtpSink
 
+from layan.accounts.actors import Actor
 from layan.accounts.services import create_agent, create_workspace
 from layan.connectors.ingress import process_inbound_event, store_raw_email
 from layan.connectors.services import create_inbox
 from layan.conversations.models import Conversation, Message
+from smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "rahasia-sekali-2026"
 SUPPORT = "cs@tokomaju.test"
 CUSTOMER_MAIL = (
-    "From: Siti Rahma <siti@contoh.id>\r\nTo: cs@tokomaju.test\r\nCc: Dewi <dewi@contoh.id>\r\n"
-    "Subject: Paket belum sampai\r\nMessage-ID: <siti-1@contoh.id>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-    "Sudah seminggu, mohon dicek.\r\n\r\nPada Sen, 2 Nov 2026 pukul 09.00, Toko Maju <cs@tokomaju.test> menulis:\r\n"
-    "> Pesanan Anda sudah dikirim.\r\n"
-).encode()
+    b"From: Siti Rahma <siti@contoh.id>\r\nTo: cs@tokomaju.test\r\nCc: Dewi <dewi@contoh.id>\r\n"
+    b"Subject: Paket belum sampai\r\nMessage-ID: <siti-1@contoh.id>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"Sudah seminggu, mohon dicek.\r\n\r\nPada Sen, 2 Nov 2026 pukul 09.00, Toko Maju <cs@tokomaju.test> menulis:\r\n"
+    b"> Pesanan Anda sudah dikirim.\r\n"
+)
 
 
 @pytest.fixture
@@ -40,8 +41,6 @@ def mailbox(server_side, relay):
         workspace = create_workspace(name="Toko Maju")
         agent = create_agent(workspace=workspace, email="budi@tokomaju.id", role="admin",
                              display_name="Budi Santoso", password=PASSWORD)
-        from layan.accounts.actors import Actor
-
         inbox = create_inbox(actor=Actor.for_agent(agent), kind="email", name="Email CS", settings={
             "addresses": [SUPPORT], "smtp": {"host": "127.0.0.1", "port": relay.port, "security": "none"}})
         event, _created = store_raw_email(inbox=inbox, raw=CUSTOMER_MAIL, source="test")

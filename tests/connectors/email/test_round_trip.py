@@ -12,11 +12,11 @@ import smtplib
 from email.message import EmailMessage
 
 import pytest
-from smtp_sink import SmtpSink, free_port
 
 from layan.connectors.email.smtpd import smtp_controller
 from layan.connectors.models import Inbox
 from layan.conversations.models import Conversation, DeliveryStatus, Message
+from smtp_sink import SmtpSink, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,7 +16,6 @@ import pytest
 from django.utils import timezone
 from django.utils.translation import gettext
 from dovecot import self_signed_certificate  # tests/connectors/email/, beside this file
-from smtp_sink import SmtpSink, free_port
 
 from layan.connectors.base import InboundAttachment
 from layan.connectors.email.reply_address import conversation_from_address, reply_secret
@@ -26,6 +25,7 @@ from layan.conversations import services
 from layan.conversations.models import Conversation, DeliveryStatus, Message
 from layan.delivery.models import AttemptOutcome, OutboxItem, OutboxStatus
 from layan.delivery.services import deliver_outbox_item
+from smtp_sink import SmtpSink, free_port
 
 SUPPORT = "support@tokomaju.test"
 PASSWORD_ENV = "LAYAN_TEST_SMTP_PASSWORD"

@@ -107,8 +107,22 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def _config(directory: Path, *, port: int, imaps_port: int | None, tls: tuple[Path, Path] | None) -> str:
+def _oauth2_lines(directory: Path, introspection_url: str | None) -> tuple[str, str]:
+    """(extra auth mechanisms, an oauth2 passdb) that check bearer tokens at ``introspection_url``."""
+    if not introspection_url:
+        return "", ""
+    settings = directory / "oauth2.conf.ext"
+    settings.write_text(f"introspection_mode = post\nintrospection_url = {introspection_url}\n"
+                        "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+                        "force_introspection = yes\n")
+    return " xoauth2 oauthbearer", (f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+                                     f"  args = {settings}\n}}\n")
+
+
+def _config(directory: Path, *, port: int, imaps_port: int | None, tls: tuple[Path, Path] | None,
+            introspection_url: str | None = None) -> str:
     uid, gid, internal_user, login_user = _mail_user()
+    oauth_mechanisms, oauth_passdb = _oauth2_lines(directory, introspection_url)
     ssl_lines = "ssl = no\n"
     if tls is not None:
         cert, key = tls
@@ -130,9 +144,9 @@ first_valid_uid = {uid}
 last_valid_uid = 0
 first_valid_gid = 0
 {ssl_lines}disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth_mechanisms}
 mail_location = maildir:{directory}/mail/%n
-passdb {{
+{oauth_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {directory}/users
 }}
@@ -156,19 +170,22 @@ def _group_of(user: str) -> str:
 
 
 @contextlib.contextmanager
-def running_dovecot(*, tls: bool = False, timeout: float = 10.0) -> Iterator[DovecotServer]:
-    """Start Dovecot, yield where it listens, stop it and remove its directory afterwards."""
+def running_dovecot(*, tls: bool = False, introspection_url: str | None = None, timeout: float = 10.0
+                    ) -> Iterator[DovecotServer]:
+    """Start Dovecot, yield where it listens, stop it and remove its directory afterwards. With an
+    ``introspection_url`` it also accepts XOAUTH2 bearer tokens that URL vouches for."""
     binary = dovecot_binary()
     # Not under pytest's tmp_path: that is private to the test's user, and the mail processes run
     # as an unprivileged user when the tests run as root.
     directory = Path(tempfile.mkdtemp(prefix="layan-dovecot-"))
     try:
-        yield from _run(binary, directory, tls=tls, timeout=timeout)
+        yield from _run(binary, directory, tls=tls, introspection_url=introspection_url, timeout=timeout)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _run(binary: str, directory: Path, *, tls: bool, timeout: float) -> Iterator[DovecotServer]:
+def _run(binary: str, directory: Path, *, tls: bool, introspection_url: str | None, timeout: float
+         ) -> Iterator[DovecotServer]:
     uid, gid, _, _ = _mail_user()
     directory.chmod(0o755)
     for sub in ("run", "state"):
@@ -183,7 +200,8 @@ def _run(binary: str, directory: Path, *, tls: bool, timeout: float) -> Iterator
         port = _free_port()
         imaps_port = _free_port() if tls else None
         config = directory / "dovecot.conf"
-        config.write_text(_config(directory, port=port, imaps_port=imaps_port, tls=certificate))
+        config.write_text(_config(directory, port=port, imaps_port=imaps_port, tls=certificate,
+                                  introspection_url=introspection_url))
         # Its own process group, so that stopping it stops its children too, at once.
         process = subprocess.Popen([binary, "-F", "-c", str(config)], stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, start_new_session=True)

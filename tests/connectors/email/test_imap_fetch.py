@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils.translation import override
-from dovecot import running_dovecot  # tests/connectors/email/dovecot.py, beside this file
+from dovecot import USERNAME, running_dovecot  # tests/connectors/email/dovecot.py, beside this file
 from imap_tools import MailBoxUnencrypted, MailMessageFlags
 
 from layan.connectors import ingress
@@ -22,6 +22,7 @@ from layan.connectors.email.imap import ImapConfigError, imap_settings, poll_all
 from layan.connectors.models import InboundEvent, Inbox, ThreadingPolicy
 from layan.conversations.models import Conversation, Message
 from layan.customers.models import Identity
+from oauth_endpoint import OAuthEndpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -282,6 +283,35 @@ def test_fetch_over_imaps_and_starttls_with_the_servers_certificate_trusted(worl
 
     assert list(Message.objects.filter(inbox=inbox).order_by("pk").values_list("provider_message_id", flat=True)) == [
         "<m041.10@mail.contoh.id>", "<m041.11@mail.contoh.id>"]
+
+
+def test_fetch_signs_in_with_xoauth2_using_a_refreshed_access_token(world, monkeypatch):
+    """The IMAP server checks the bearer token at the provider (RFC 7662 introspection), as Google's
+    and Microsoft's servers do; Layan got that token from the provider with its refresh token."""
+    monkeypatch.setenv("LAYAN_TEST_IMAP_REFRESH", f"refresh-imap-{world.workspace.pk}-{id(monkeypatch)}")
+    answer = (200, {"access_token": "akses-imap-1", "expires_in": 3600})
+    with OAuthEndpoint(token=answer, valid={"akses-imap-1": USERNAME}) as provider, \
+            running_dovecot(introspection_url=provider.introspection_url) as server:
+        with MailBoxUnencrypted(server.host, server.port).login(server.username, server.password) as mailbox:
+            mailbox.append(corpus_mail("041-no-quote-plain.eml"), "INBOX", flag_set=[])
+        inbox = configure(world.email_inbox, server, password_env=None, oauth2={
+            "provider": "google", "token_url": provider.token_url, "client_id": "layan-imap",
+            "refresh_token_env": "LAYAN_TEST_IMAP_REFRESH"})
+        assert fetch(inbox).strip() == f"{inbox.name}: stored 1 new mail."
+        assert [form["grant_type"] for form in provider.token_requests()] == ["refresh_token"]
+        assert [form["token"] for path, form in provider.requests if path == "/introspect"] == ["akses-imap-1"]
+
+
+def test_a_token_the_server_does_not_accept_is_a_refused_login(world, monkeypatch):
+    monkeypatch.setenv("LAYAN_TEST_IMAP_REFRESH", f"refresh-imap-bad-{world.workspace.pk}-{id(monkeypatch)}")
+    with OAuthEndpoint(token=(200, {"access_token": "kedaluwarsa"})) as provider, \
+            running_dovecot(introspection_url=provider.introspection_url) as server:
+        inbox = configure(world.email_inbox, server, password_env=None, oauth2={
+            "provider": "google", "token_url": provider.token_url, "client_id": "layan-imap",
+            "refresh_token_env": "LAYAN_TEST_IMAP_REFRESH"})
+        with pytest.raises(CommandError, match="refused the login of cs@toko.test"):
+            fetch(inbox)
+    assert not InboundEvent.objects.exists()
 
 
 def test_polling_all_inboxes_goes_on_past_an_inbox_that_fails(world, inbox, dovecot, server_mailbox):

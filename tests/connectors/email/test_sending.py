@@ -6,11 +6,8 @@ permanent ones, XOAUTH2, TLS, and the mail backend for inboxes without a relay o
 from __future__ import annotations
 
 import json
-import threading
 from email.message import EmailMessage
 from email.utils import getaddresses
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import pytest
 from django.utils import timezone
@@ -25,6 +22,7 @@ from layan.conversations import services
 from layan.conversations.models import Conversation, DeliveryStatus, Message
 from layan.delivery.models import AttemptOutcome, OutboxItem, OutboxStatus
 from layan.delivery.services import deliver_outbox_item
+from oauth_endpoint import OAuthEndpoint
 from smtp_sink import SmtpSink, free_port
 
 SUPPORT = "support@tokomaju.test"
@@ -378,41 +376,6 @@ def test_an_untrusted_certificate_is_never_sent_to(first, world, tmp_path):
     assert "CERTIFICATE_VERIFY_FAILED" in OutboxItem.objects.get(message=reply).last_error
 
 
-class TokenEndpoint:
-    """A local OAuth2 token endpoint (RFC 6749 refresh_token grant) that counts its calls."""
-
-    def __init__(self, answer: tuple[int, dict]):
-        self.answer = answer
-        self.requests: list[dict] = []
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-                endpoint.requests.append({k: v[0] for k, v in parse_qs(body).items()})
-                status, payload = endpoint.answer
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/token"
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def oauth_inbox(first, sink, monkeypatch):
     """The inbox signing in to the relay with XOAUTH2; `use(endpoint)` points it at a token endpoint."""
@@ -420,9 +383,9 @@ def oauth_inbox(first, sink, monkeypatch):
     monkeypatch.setenv("LAYAN_TEST_REFRESH_TOKEN", refresh)
     monkeypatch.setenv("LAYAN_TEST_CLIENT_SECRET", "klien-rahasia")
 
-    def use(endpoint: TokenEndpoint):
+    def use(endpoint: OAuthEndpoint):
         smtp = {"host": "127.0.0.1", "port": sink.port, "security": "none", "username": "cs@tokomaju.test",
-                "oauth2": {"provider": "google", "token_url": endpoint.url, "client_id": "layan-klien",
+                "oauth2": {"provider": "google", "token_url": endpoint.token_url, "client_id": "layan-klien",
                            "client_secret_env": "LAYAN_TEST_CLIENT_SECRET",
                            "refresh_token_env": "LAYAN_TEST_REFRESH_TOKEN"}}
         Inbox.objects.filter(pk=first.inbox_id).update(settings={**first.inbox.settings, "smtp": smtp})
@@ -433,21 +396,21 @@ def oauth_inbox(first, sink, monkeypatch):
 
 def test_xoauth2_refreshes_the_access_token_once_and_signs_in_with_it(first, world, sink, oauth_inbox):
     sink.handler.bearer = ("cs@tokomaju.test", "akses-1")
-    with TokenEndpoint((200, {"access_token": "akses-1", "expires_in": 3600, "token_type": "Bearer"})) as tokens:
+    with OAuthEndpoint(token=(200, {"access_token": "akses-1", "expires_in": 3600, "token_type": "Bearer"})) as tokens:
         refresh = oauth_inbox(tokens)
         for text in ("Satu", "Dua"):
             reply, _dup = services.reply_to_conversation(actor=world.actor, conversation=first.conversation,
                                                          text=text)
             assert send(reply) == OutboxStatus.SENT
 
-    assert tokens.requests == [{"grant_type": "refresh_token", "client_id": "layan-klien",
+    assert tokens.token_requests() == [{"grant_type": "refresh_token", "client_id": "layan-klien",
                                 "client_secret": "klien-rahasia", "refresh_token": refresh}]
     assert [c.login for c in sink.captured] == ["cs@tokomaju.test", "cs@tokomaju.test"]
 
 
 def test_a_revoked_refresh_token_fails_the_message_with_the_providers_reason(first, world, sink, oauth_inbox):
     answer = (400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
-    with TokenEndpoint(answer) as tokens:
+    with OAuthEndpoint(token=answer) as tokens:
         oauth_inbox(tokens)
         reply, _dup = services.reply_to_conversation(actor=world.actor, conversation=first.conversation, text="Halo")
         assert send(reply) == OutboxStatus.FAILED

@@ -203,7 +203,7 @@ def test_a_resend_after_a_partial_failure_does_not_store_twice(inboxes, listener
 
 
 def test_mail_over_the_size_limit_is_refused_with_552(inboxes, listener, settings):
-    settings.LAYAN_SMTPD_MAX_BYTES = 2000
+    settings.LAYAN_MAX_EMAIL_BYTES = 2000
     controller = listener()
     big = mail(text="\r\n".join(["Foto kerusakan barang terlampir."] * 100))
 

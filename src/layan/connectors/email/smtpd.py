@@ -19,12 +19,12 @@ from layan.connectors.models import Inbox, InboxKind
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 60 * 1024 * 1024
 TRY_AGAIN = "451 4.3.0 try again later"
 
 
 def max_message_bytes() -> int:
-    return int(getattr(settings, "LAYAN_SMTPD_MAX_BYTES", DEFAULT_MAX_BYTES))
+    """LAYAN_MAX_EMAIL_BYTES: the same limit as the webhook's."""
+    return int(settings.LAYAN_MAX_EMAIL_BYTES)
 
 
 def _candidates(address: str) -> tuple[str, str]:

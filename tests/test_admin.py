@@ -37,7 +37,7 @@ REGISTERED = [
     "connectors.Inbox", "connectors.InboundEvent",
     "conversations.Conversation", "conversations.ConversationTag", "conversations.Follower",
     "conversations.Message", "conversations.Participant", "conversations.Attachment",
-    "conversations.ConversationLink", "conversations.TimeEntry",
+    "conversations.ConversationLink", "conversations.TimeEntry", "conversations.ReadMarker",
     "delivery.OutboxItem", "delivery.DeliveryAttempt",
 ]
 
@@ -65,7 +65,7 @@ def _open_conversation(world, *, email: str, subject: str = "Paket belum sampai"
 def history(world):
     """One of everything: a conversation with a tag, an attachment, a reply with a CC (participant)
     that was delivered (outbox item and attempt), a note with a mention (follower), a link, time and
-    a received raw mail (inbound event)."""
+    a received raw mail (inbound event) and an agent's read marker."""
     conversation = _open_conversation(
         world, email="siti@contoh.id", tags=["pengiriman"],
         attachments=[InboundAttachment(filename="resi.txt", content_type="text/plain", content=b"JNE 123")],
@@ -78,6 +78,7 @@ def history(world):
     other = _open_conversation(world, email="siti@contoh.id", subject="Paket kedua")
     conversations.link_conversations(actor=world.actor, source=other, target=conversation, kind="related")
     conversations.log_time(actor=world.actor, conversation=conversation, seconds=300, note="cek resi")
+    conversations.mark_read(agent=world.agent, conversation=conversation)
     store_raw_email(inbox=world.email_inbox, source="webhook",
                     raw=b"From: Rina <rina@contoh.id>\r\nSubject: Tagihan\r\n\r\nTagihan saya dobel.\r\n")
     return conversation

@@ -21,6 +21,7 @@ from layan.conversations.models import (
     Follower,
     Message,
     Participant,
+    ReadMarker,
     TimeEntry,
 )
 
@@ -212,6 +213,16 @@ class FollowerAdmin(admin.ModelAdmin):
     raw_id_fields = ("conversation",)
     autocomplete_fields = ("agent",)
     readonly_fields = ("created_at",)
+    ordering = ("-id",)
+    show_full_result_count = False
+
+
+@admin.register(ReadMarker)
+class ReadMarkerAdmin(admin.ModelAdmin):
+    list_display = ("agent", "conversation", conversation_workspace, "read_at")
+    list_filter = ("conversation__workspace",)
+    list_select_related = ("conversation__workspace", "agent")
+    raw_id_fields = ("conversation", "agent")
     ordering = ("-id",)
     show_full_result_count = False
 

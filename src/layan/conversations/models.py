@@ -90,6 +90,7 @@ class Conversation(models.Model):
             models.Index(fields=["workspace", "assignee", "status", "-id"], name="conv_assignee_idx"),
             models.Index(fields=["workspace", "team", "status", "-id"], name="conv_team_idx"),
             models.Index(fields=["workspace", "inbox", "-id"], name="conv_inbox_idx"),
+            models.Index(fields=["workspace", "channel", "-id"], name="conv_channel_idx"),
             models.Index(fields=["workspace", "priority", "-id"], name="conv_priority_idx"),
             models.Index(fields=["workspace", "customer", "-id"], name="conv_customer_idx"),
             models.Index(fields=["workspace", "-last_message_at", "-id"], name="conv_activity_idx"),
@@ -114,6 +115,25 @@ class ConversationTag(models.Model):
 
     def __str__(self):
         return f"{self.conversation_id}:{self.tag_id}"
+
+
+class ReadMarker(models.Model):
+    """When an agent last opened a conversation: newer customer messages make it unread for them."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("conversation"))
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+", verbose_name=_("agent"))
+    read_at = models.DateTimeField(_("read at"), default=now)
+
+    class Meta:
+        verbose_name = _("read marker")
+        verbose_name_plural = _("read markers")
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "conversation"], name="read_marker_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.agent_id} read {self.conversation_id} at {self.read_at:%Y-%m-%d %H:%M}"
 
 
 class Follower(models.Model):

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from layan.accounts.models import Agent
@@ -22,6 +33,7 @@ from layan.conversations.models import (
     Follower,
     Message,
     Participant,
+    ReadMarker,
 )
 from layan.customers.models import Identity
 from layan.errors import NotFound
@@ -42,7 +54,10 @@ class ConversationFilters:
     assignee: int | None = None
     unassigned: bool = False
     team: int | None = None
+    teams: tuple[int, ...] = ()  # any of these teams (an agent's "my teams" view)
     inbox: int | None = None
+    channel: tuple[str, ...] = ()
+    mentioning: int | None = None  # an agent mentioned in the conversation's notes
     priority: tuple[str, ...] = ()
     tag: str = ""
     customer: int | None = None
@@ -62,6 +77,14 @@ def list_conversations(*, agent: Agent, filters: ConversationFilters) -> QuerySe
         qs = qs.filter(assignee_id=filters.assignee)
     if filters.team is not None:
         qs = qs.filter(team_id=filters.team)
+    if filters.teams:
+        qs = qs.filter(team_id__in=filters.teams)
+    if filters.channel:
+        qs = qs.filter(channel__in=filters.channel)
+    if filters.mentioning is not None:
+        mentions = Message.mentions.through.objects.filter(message__conversation=OuterRef("pk"),
+                                                            agent_id=filters.mentioning)
+        qs = qs.filter(Exists(mentions))
     if filters.inbox is not None:
         qs = qs.filter(inbox_id=filters.inbox)
     if filters.priority:
@@ -81,6 +104,15 @@ def list_conversations(*, agent: Agent, filters: ConversationFilters) -> QuerySe
             matches |= Q(number=int(text.lstrip("#")))
         qs = qs.filter(matches)
     return with_list_relations(qs)
+
+
+def with_read_state(qs: QuerySet[Conversation], agent: Agent) -> QuerySet[Conversation]:
+    """Annotate ``is_unread``: the customer wrote since the agent last opened the conversation."""
+    read_at = ReadMarker.objects.filter(conversation=OuterRef("pk"), agent=agent).values("read_at")[:1]
+    return qs.annotate(read_at=Subquery(read_at)).annotate(is_unread=Case(
+        When(Q(last_customer_message_at__isnull=False)
+             & (Q(read_at__isnull=True) | Q(last_customer_message_at__gt=F("read_at"))), then=True),
+        default=False, output_field=BooleanField()))
 
 
 def with_list_relations(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
@@ -203,3 +235,13 @@ def thread_copies(*, conversation: Conversation) -> list[str]:
     """The people a reply copies (CC) by default: the thread's participants."""
     return list(Participant.objects.filter(conversation=conversation, role__in=["to", "cc"])
                 .order_by("id").values_list("address", flat=True))
+
+
+def customer_identities(*, customer_id: int) -> list[Identity]:
+    return list(Identity.objects.filter(customer_id=customer_id).order_by("kind", "id"))
+
+
+def other_conversations_of_customer(*, agent: Agent, conversation: Conversation, limit: int = 10) -> list[Conversation]:
+    """The customer's other conversations the agent may see, latest first."""
+    return list(visible_conversations(agent).filter(customer_id=conversation.customer_id)
+                .exclude(pk=conversation.pk).order_by("-id")[:limit])

@@ -3,27 +3,51 @@
 import re
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from layan.accounts.actors import Actor
-from layan.accounts.selectors import agents_for_user
+from layan.accounts.selectors import (
+    access_agent,
+    access_team,
+    agents_for_user,
+    list_agents,
+    list_teams,
+)
+from layan.api.pagination import paginate
 from layan.connectors.models import InboxKind
-from layan.conversations.models import ACTIVE_STATUSES, Status
+from layan.conversations.models import ConversationType, Priority, Status
 from layan.conversations.selectors import (
-    ConversationFilters,
+    access_conversation,
     access_conversation_by_number,
     conversation_messages,
+    customer_identities,
     default_recipients,
     list_conversations,
+    other_conversations_of_customer,
     thread_copies,
+    with_read_state,
 )
-from layan.conversations.services import reply_to_conversation
+from layan.conversations.services import (
+    UNSET,
+    add_note,
+    assign_conversation,
+    change_status,
+    edit_conversation,
+    mark_read,
+    reply_to_conversation,
+    tag,
+)
 from layan.errors import LayanError, NotFound
+from layan.web.inbox import PAGE_SIZE, SORTS, VIEWS, parse_inbox_query, view_filters
 from layan.web.session import SESSION_WORKSPACE_KEY, session_agent
 
 _ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
@@ -32,12 +56,90 @@ _ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
 @login_required
 @require_GET
 def home(request):
+    """The inbox: a view (mine, unassigned, my teams, all, mentions), narrowed by status, priority,
+    channel, tag and text, in pages of 50 by cursor. ``?fragment=rows`` answers the rows alone
+    (the "more" button and live refreshes)."""
     agent = session_agent(request)
-    context = {"agent": agent, "memberships": agents_for_user(request.user)}
-    if agent is not None:
-        recent = list_conversations(agent=agent, filters=ConversationFilters(status=ACTIVE_STATUSES))
-        context["conversations"] = list(recent.order_by("-id")[:25])
-    return render(request, "web/home.html", context)
+    if agent is None:
+        return render(request, "web/home.html", {"agent": None})
+    query = parse_inbox_query(request.GET, agent)
+    try:
+        rows, next_cursor = paginate(with_read_state(list_conversations(agent=agent, filters=query.filters), agent),
+                                     cursor=query.cursor, limit=PAGE_SIZE, sort=query.sort)
+    except LayanError:  # a stale or mangled cursor: start from the top
+        return redirect(reverse("web:home") + query.url(cursor=None))
+    context = {"agent": agent, "query": query, "rows": rows,
+               "next_url": query.url(cursor=next_cursor, fragment="rows") if next_cursor else None}
+    if request.GET.get("fragment") == "rows":
+        return render(request, "web/_inbox_rows.html", context)
+    counts = {view: list_conversations(agent=agent, filters=view_filters(view, agent)).count() for view in VIEWS}
+    return render(request, "web/inbox.html", {
+        **context, "memberships": agents_for_user(request.user),
+        "views": [(v, label, counts[v]) for v, label in VIEWS.items()], "sorts": SORTS.items(),
+        "statuses": Status.choices, "priorities": Priority.choices, "channels": InboxKind.choices,
+        "agents": list_agents(agent=agent), "bulk_statuses": Status.choices})
+
+
+def _back_to_inbox(request):
+    target = request.POST.get("next") or reverse("web:home")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("web:home")
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def inbox_bulk(request):
+    """One action on the selected conversations: assign (to me, to an agent, nobody), a status, a
+    tag. Each goes through the same access check and service as one at a time; what cannot be done
+    (an illegal transition) is reported by conversation number, the rest is done."""
+    agent = session_agent(request)
+    if agent is None:
+        raise Http404
+    actor = Actor.for_agent(agent)
+    action = request.POST.get("action", "")
+    ids = [int(v) for v in request.POST.getlist("conversation") if v.isdigit()][:PAGE_SIZE]
+    if not ids:
+        messages.warning(request, _("Select at least one conversation."))
+        return _back_to_inbox(request)
+    assignee = UNSET
+    if action == "assign":
+        target = request.POST.get("assignee", "")
+        assignee = None if target == "none" else agent if target == "me" else _agent_or_none(agent, target)
+        if assignee is UNSET:
+            messages.error(request, _("Choose whom to assign to."))
+            return _back_to_inbox(request)
+    done, refused = 0, []
+    for pk in ids:
+        try:
+            conversation = access_conversation(agent=agent, conversation_id=pk)
+            if action == "assign":
+                assign_conversation(actor=actor, conversation=conversation, assignee=assignee)
+            elif action == "status":
+                change_status(actor=actor, conversation=conversation, status=request.POST.get("status", ""))
+            elif action == "tag":
+                tag(actor=actor, conversation=conversation, add=[request.POST.get("tag", "")])
+            else:
+                messages.error(request, _("Unknown action."))
+                return _back_to_inbox(request)
+            done += 1
+        except NotFound:
+            continue  # not theirs to see: as if it had not been selected
+        except LayanError as exc:
+            refused.append(f"#{conversation.number}: {exc.message}")
+    if done:
+        messages.success(request, ngettext("%(n)d conversation changed.", "%(n)d conversations changed.", done)
+                         % {"n": done})
+    for line in refused:
+        messages.error(request, line)
+    return _back_to_inbox(request)
+
+
+def _agent_or_none(agent, value: str):
+    try:
+        return access_agent(agent=agent, agent_id=int(value))
+    except (ValueError, NotFound):
+        return UNSET
 
 
 def _conversation_or_404(agent, number: int):
@@ -53,36 +155,97 @@ def _addresses(value: str) -> list[str]:
     return [a for a in _ADDRESS_SEPARATORS.split(value or "") if a]
 
 
+def _page_context(agent, conversation, **extra) -> dict:
+    return {"agent": agent, "conversation": conversation, "is_email": conversation.channel == InboxKind.EMAIL,
+            "messages": conversation_messages(conversation=conversation),
+            "customer_identities": customer_identities(customer_id=conversation.customer_id),
+            "other_conversations": other_conversations_of_customer(agent=agent, conversation=conversation),
+            "agents": list_agents(agent=agent), "teams": list_teams(agent=agent), "statuses": Status.choices,
+            "priorities": Priority.choices, "types": ConversationType.choices,
+            "tags": ", ".join(t.name for t in conversation.tags.all()), **extra}
+
+
+def _new_composer(conversation) -> dict:
+    return {"to": ", ".join(default_recipients(conversation=conversation)),
+            "cc": ", ".join(thread_copies(conversation=conversation)), "bcc": "", "text": "",
+            "key": uuid.uuid4().hex}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def conversation_page(request, number: int):
-    """The thread and the composer. A POST sends the reply (To/CC/BCC on email), then redirects;
-    a refused reply shows the page again with the reason and everything typed kept."""
+    """The thread, the composer and the side panel. A POST sends the reply (To/CC/BCC on email),
+    then redirects; a refused reply shows the page again with the reason and everything typed kept.
+    ``?fragment=thread`` answers the thread alone (live refreshes)."""
     agent = session_agent(request)
     conversation = _conversation_or_404(agent, number)
     is_email = conversation.channel == InboxKind.EMAIL
-    composer = {"to": ", ".join(default_recipients(conversation=conversation)),
-                "cc": ", ".join(thread_copies(conversation=conversation)), "bcc": "", "text": "",
-                "key": uuid.uuid4().hex}
-    error = None
-    if request.method == "POST":
-        composer = {name: request.POST.get(name, "") for name in ("to", "cc", "bcc", "text", "key")}
-        try:
-            reply_to_conversation(
-                actor=Actor.for_agent(agent), conversation=conversation, text=composer["text"],
-                to=_addresses(composer["to"]) if is_email else None,
-                cc=_addresses(composer["cc"]) if is_email else (),
-                bcc=_addresses(composer["bcc"]) if is_email else (),
-                status=Status.SOLVED if request.POST.get("action") == "send_solve" else None,
-                # The form's own key: a double click or a resent form writes the reply once.
-                idempotency_key=f"web:{agent.pk}:{composer['key']}"[:128] if composer["key"] else None)
-        except LayanError as exc:
-            error = exc
-        else:
-            return redirect("web:conversation", number=conversation.number)
-    context = {"agent": agent, "conversation": conversation, "is_email": is_email, "composer": composer,
-               "error": error, "messages": conversation_messages(conversation=conversation)}
-    return render(request, "web/conversation.html", context, status=error.status if error else 200)
+    if request.method == "GET":
+        mark_read(agent=agent, conversation=conversation)
+        if request.GET.get("fragment") == "thread":
+            return render(request, "web/_thread.html", _page_context(agent, conversation))
+        return render(request, "web/conversation.html",
+                      _page_context(agent, conversation, composer=_new_composer(conversation)))
+    composer = {name: request.POST.get(name, "") for name in ("to", "cc", "bcc", "text", "key")}
+    try:
+        reply_to_conversation(
+            actor=Actor.for_agent(agent), conversation=conversation, text=composer["text"],
+            to=_addresses(composer["to"]) if is_email else None,
+            cc=_addresses(composer["cc"]) if is_email else (),
+            bcc=_addresses(composer["bcc"]) if is_email else (),
+            status=Status.SOLVED if request.POST.get("action") == "send_solve" else None,
+            # The form's own key: a double click or a resent form writes the reply once.
+            idempotency_key=f"web:{agent.pk}:{composer['key']}"[:128] if composer["key"] else None)
+    except LayanError as exc:
+        return render(request, "web/conversation.html",
+                      _page_context(agent, conversation, composer=composer, error=exc), status=exc.status)
+    return redirect("web:conversation", number=conversation.number)
+
+
+@login_required
+@require_POST
+def conversation_note(request, number: int):
+    """An internal note; @name mentions the agent (they follow the conversation)."""
+    agent = session_agent(request)
+    conversation = _conversation_or_404(agent, number)
+    text = request.POST.get("note", "")
+    try:
+        add_note(actor=Actor.for_agent(agent), conversation=conversation, text=text)
+    except LayanError as exc:
+        return render(request, "web/conversation.html",
+                      _page_context(agent, conversation, composer=_new_composer(conversation), note_error=exc,
+                                    note_text=text), status=exc.status)
+    return redirect("web:conversation", number=conversation.number)
+
+
+@login_required
+@require_POST
+def conversation_details(request, number: int):
+    """Status, priority, type, assignment and tags from the side panel, all or nothing."""
+    agent = session_agent(request)
+    conversation = _conversation_or_404(agent, number)
+    try:
+        assignee = _chosen(request.POST.get("assignee", ""), lambda pk: access_agent(agent=agent, agent_id=pk))
+        team = _chosen(request.POST.get("team", ""), lambda pk: access_team(agent=agent, team_id=pk))
+        edit_conversation(
+            actor=Actor.for_agent(agent), conversation=conversation, status=request.POST.get("status") or None,
+            priority=request.POST.get("priority") or UNSET, type=request.POST.get("type") or UNSET,
+            tags=[t for t in _ADDRESS_SEPARATORS.split(request.POST.get("tags", "")) if t],
+            assignee=assignee, team=team)
+    except LayanError as exc:
+        return render(request, "web/conversation.html",
+                      _page_context(agent, conversation, composer=_new_composer(conversation), details_error=exc),
+                      status=exc.status)
+    return redirect("web:conversation", number=conversation.number)
+
+
+def _chosen(value: str, access):
+    """A select's value: "" for nobody, else an id that must pass the access check."""
+    if not value:
+        return None
+    if not value.isdigit():
+        raise NotFound(_("Not found."))
+    return access(int(value))
 
 
 @login_required

@@ -25,6 +25,7 @@ from layan.conversations.models import (
     Message,
     Participant,
     Priority,
+    ReadMarker,
     Status,
     TimeEntry,
 )
@@ -132,13 +133,16 @@ def update_conversation(*, actor: Actor, conversation: Conversation, subject=UNS
 
 @transaction.atomic
 def edit_conversation(*, actor: Actor, conversation: Conversation, status: str | None = None,
-                      tags: Iterable[str] | None = None, **fields) -> Conversation:
+                      tags: Iterable[str] | None = None, assignee: Agent | None = UNSET, team: Team | None = UNSET,
+                      **fields) -> Conversation:
     """Apply several changes at once, all or nothing (subject, priority, type, custom_fields,
-    tags, status): a refused status change leaves the other fields untouched too."""
+    tags, assignment, status): a refused status change leaves the other fields untouched too."""
     if fields:
         conversation = update_conversation(actor=actor, conversation=conversation, **fields)
     if tags is not None:
         conversation = set_tags(actor=actor, conversation=conversation, names=tags)
+    if assignee is not UNSET or team is not UNSET:  # an unchanged assignment writes nothing
+        conversation = assign_conversation(actor=actor, conversation=conversation, assignee=assignee, team=team)
     if status is not None:
         conversation = change_status(actor=actor, conversation=conversation, status=status)
     return conversation
@@ -351,3 +355,16 @@ def move_conversations_to_customer(*, source: Customer, target: Customer) -> lis
     Participant.objects.filter(customer=source).update(customer=target)
     return ids
 
+
+
+def mark_read(*, agent: Agent, conversation: Conversation) -> None:
+    """The agent has seen the conversation as it is now (its unread marker clears). Not audited:
+    reading changes nothing about the conversation."""
+    now = timezone.now()
+    if ReadMarker.objects.filter(agent=agent, conversation=conversation).update(read_at=now):
+        return
+    try:
+        with transaction.atomic():
+            ReadMarker.objects.create(agent=agent, conversation=conversation, read_at=now)
+    except IntegrityError:  # the same agent's other tab got there first
+        ReadMarker.objects.filter(agent=agent, conversation=conversation).update(read_at=now)

@@ -1,0 +1,93 @@
+// Layan agent workspace: keyboard navigation of the inbox and live updates over the agent
+// WebSocket. The server renders everything; this file only moves focus and asks for fragments.
+(function () {
+  "use strict";
+
+  function rows() { return Array.from(document.querySelectorAll("#rows tr.row")); }
+
+  function current() { return document.querySelector("#rows tr.row.current"); }
+
+  function select(row) {
+    rows().forEach(function (r) { r.classList.remove("current"); });
+    if (row) {
+      row.classList.add("current");
+      row.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function typing(event) {
+    var t = event.target;
+    return t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (typing(event) || event.metaKey || event.ctrlKey || event.altKey) { return; }
+    var list = rows();
+    var here = current();
+    var index = here ? list.indexOf(here) : -1;
+    if (event.key === "j" && list.length) { select(list[Math.min(index + 1, list.length - 1)]); }
+    else if (event.key === "k" && list.length) { select(list[Math.max(index - 1, 0)]); }
+    else if ((event.key === "Enter" || event.key === "o") && here) { window.location = here.dataset.href; }
+    else if (event.key === "x" && here) {
+      var box = here.querySelector("input[type=checkbox]");
+      if (box) { box.checked = !box.checked; }
+    } else if (event.key === "r" && document.getElementById("reply-text")) {
+      event.preventDefault();
+      document.getElementById("reply-text").focus();
+    } else if (event.key === "n" && document.getElementById("note-text")) {
+      event.preventDefault();
+      document.getElementById("note-text").focus();
+    } else if (event.key === "e" && document.getElementById("solve-button")) {
+      document.getElementById("solve-button").click();
+    } else if (event.key === "/" && document.getElementById("q")) {
+      event.preventDefault();
+      document.getElementById("q").focus();
+    } else { return; }
+  });
+
+  document.addEventListener("click", function (event) {
+    var row = event.target.closest && event.target.closest("#rows tr.row");
+    if (row && !event.target.closest("a, input, button, label")) { window.location = row.dataset.href; }
+  });
+
+  // Live: the server pushes ids; the page fetches what it shows again.
+  var refreshTimer = null;
+  function refresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(function () {
+      var inbox = document.querySelector("[data-live-url]");
+      if (inbox && window.htmx) {
+        window.htmx.ajax("GET", inbox.dataset.liveUrl, { target: "#rows", swap: "innerHTML" });
+      }
+      var thread = document.querySelector("[data-thread-url]");
+      if (thread && window.htmx) {
+        window.htmx.ajax("GET", thread.dataset.threadUrl, { target: "#thread", swap: "innerHTML" });
+      }
+    }, 150);
+  }
+
+  function concerns(payload) {
+    var thread = document.querySelector("[data-conversation-id]");
+    if (!thread) { return true; }
+    var id = Number(thread.dataset.conversationId);
+    return payload.conversation_id === id || payload.source_id === id || payload.target_id === id;
+  }
+
+  var delay = 500;
+  function connect() {
+    if (!document.querySelector("[data-live-url], [data-thread-url]")) { return; }
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + window.location.host + "/ws/agent/");
+    socket.onopen = function () { delay = 500; document.documentElement.dataset.live = "on"; };
+    socket.onmessage = function (message) {
+      var payload = JSON.parse(message.data);
+      if (payload.event && payload.event !== "hello" && concerns(payload)) { refresh(); }
+    };
+    socket.onclose = function () {
+      document.documentElement.dataset.live = "off";
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 15000);
+    };
+  }
+  document.addEventListener("DOMContentLoaded", connect);
+})();

@@ -1,0 +1,84 @@
+"""The agent's day in a real browser against `layan serve` as a real process (ASGI, WebSockets and
+the worker inside): a conversation created elsewhere appears in the open inbox without a reload,
+the agent searches, moves with the keyboard, opens it, sees a colleague's reply arrive live,
+replies and solves."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from layan_server import EMAIL, PASSWORD, prepared_data_dir, start_server
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data_dir, env, token = prepared_data_dir(tmp_path_factory)
+    running = start_server(env, data_dir)
+    running.token = token
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def api(server):
+    with httpx.Client(base_url=f"{server.base_url}/api/v1", timeout=10,
+                      headers={"Authorization": f"Bearer {server.token}"}) as client:
+        yield client
+
+
+@pytest.fixture
+def agent_page(chromium, server):
+    context = chromium.new_context(base_url=server.base_url, locale="id-ID")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/login/")
+    page.fill("#id_username", EMAIL)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_function("document.documentElement.dataset.live === 'on'")
+    yield page
+    context.close()
+
+
+def test_the_inbox_and_the_thread_update_live_and_the_agent_answers_with_the_keyboard(agent_page, api):
+    page = agent_page
+    page.evaluate("window.notReloaded = true")  # gone if the page reloads
+
+    created = api.post("/conversations", json={
+        "subject": "Tas rotan rusak saat diterima", "customer": {"name": "Made Wirawan", "phone": "0813-9999-1111"},
+        "message": {"text": "Halo, tas yang saya terima sobek di bagian tali."}})
+    assert created.status_code == 201
+    number = created.json()["number"]
+    page.wait_for_selector("text=Tas rotan rusak saat diterima")
+    assert page.evaluate("window.notReloaded") is True
+
+    page.fill("#q", "rotan")
+    page.press("#q", "Enter")
+    page.wait_for_url(re.compile(r"q=rotan"))
+    assert page.locator("#rows tr.row").count() == 1
+    page.locator("body").press("j")
+    page.locator("body").press("Enter")
+    page.wait_for_url(re.compile(rf"/c/{number}/$"))
+
+    page.evaluate("window.notReloaded = true")
+    colleague = api.post(f"/conversations/{created.json()['id']}/notes", json={"text": "Foto sudah diminta via WA"})
+    assert colleague.status_code == 201
+    page.wait_for_selector("text=Foto sudah diminta via WA")
+    assert page.evaluate("window.notReloaded") is True
+
+    page.locator("body").press("r")
+    assert page.evaluate("document.activeElement.id") == "reply-text"
+    page.keyboard.type("Mohon maaf Kak Made, kami kirim tas pengganti hari ini.")
+    page.click("#solve-button")
+    page.wait_for_selector("text=Mohon maaf Kak Made, kami kirim tas pengganti hari ini.")
+    assert page.inner_text("[data-testid=status]") == "Selesai"
+    shown = api.get(f"/conversations/{created.json()['id']}").json()
+    assert shown["status"] == "solved"

@@ -181,6 +181,7 @@ def test_payloads_carry_ids_only_and_round_trip():
         events.ConversationsMerged(workspace_id=1, source_id=2, target_id=6),
         events.CustomersMerged(workspace_id=1, source_id=7, target_id=8),
         events.MessageDeliveryChanged(workspace_id=1, conversation_id=2, message_id=3, status="sent"),
+        events.AgentAvailabilityChanged(workspace_id=1, agent_id=9, availability="online"),
     ]
     assert {type(e) for e in originals} == set(events.EVENT_TYPES.values())
 

@@ -93,6 +93,12 @@ class MessageDeliveryChanged(Event):
     status: str
 
 
+@dataclass(frozen=True)
+class AgentAvailabilityChanged(Event):
+    agent_id: int
+    availability: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -106,6 +112,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ConversationsMerged,
         CustomersMerged,
         MessageDeliveryChanged,
+        AgentAvailabilityChanged,
     )
 }
 
@@ -125,6 +132,7 @@ SUBSCRIBERS: dict[type[Event], list[tuple[str, Mode]]] = {
     ConversationsMerged: [_REALTIME],
     CustomersMerged: [],
     MessageDeliveryChanged: [_REALTIME],
+    AgentAvailabilityChanged: [_REALTIME],
 }
 
 

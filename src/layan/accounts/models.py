@@ -73,6 +73,15 @@ class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
 
 
+class Availability(models.TextChoices):
+    """Whether an agent takes conversations now: shown to colleagues, used by the chat widget's
+    office-hours notice and, later, by routing."""
+
+    ONLINE = "online", _("Online")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
 class Agent(models.Model):
     """A user's membership of a workspace, with their role there."""
 
@@ -82,6 +91,9 @@ class Agent(models.Model):
     display_name = models.CharField(_("display name"), max_length=200)
     language = models.CharField(_("language"), max_length=8, default="id")
     timezone = models.CharField(_("timezone"), max_length=64, default="Asia/Jakarta")
+    availability = models.CharField(_("availability"), max_length=8, choices=Availability.choices,
+                                    default=Availability.OFFLINE)
+    availability_changed_at = models.DateTimeField(_("availability changed"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 

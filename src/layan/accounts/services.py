@@ -16,11 +16,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from layan import events
 from layan.accounts.actors import Actor
 from layan.accounts.models import (
     Agent,
     APIToken,
     AuditEntry,
+    Availability,
     Role,
     Tag,
     Team,
@@ -254,3 +256,41 @@ def touch_api_token(*, token: APIToken) -> None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         APIToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+@transaction.atomic
+def update_profile(*, actor: Actor, agent: Agent, display_name: str, language: str, timezone_name: str) -> Agent:
+    """An agent's own name, interface language and timezone."""
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise InvalidInput(_("A display name is required."), field="display_name")
+    if len(display_name) > 200:
+        raise InvalidInput(_("A display name is at most 200 characters."), field="display_name")
+    validate_language(language)
+    validate_timezone(timezone_name)
+    before = {"display_name": agent.display_name, "language": agent.language, "timezone": agent.timezone}
+    after = {"display_name": display_name, "language": language, "timezone": timezone_name}
+    if before == after:
+        return agent
+    agent.display_name, agent.language, agent.timezone = display_name, language, timezone_name
+    agent.save(update_fields=["display_name", "language", "timezone"])
+    record_audit(actor=actor, action="agent.profile_changed", object_type="agent", object_id=agent.pk,
+                 before=before, after=after)
+    return agent
+
+
+@transaction.atomic
+def set_availability(*, actor: Actor, agent: Agent, availability: str) -> Agent:
+    if availability not in Availability.values:
+        raise InvalidInput(_("Availability must be online, away or offline."), field="availability")
+    if agent.availability == availability:
+        return agent
+    before = agent.availability
+    agent.availability = availability
+    agent.availability_changed_at = timezone.now()
+    agent.save(update_fields=["availability", "availability_changed_at"])
+    record_audit(actor=actor, action="agent.availability_changed", object_type="agent", object_id=agent.pk,
+                 before={"availability": before}, after={"availability": availability})
+    events.publish(events.AgentAvailabilityChanged(workspace_id=agent.workspace_id, agent_id=agent.pk,
+                                                   availability=availability))
+    return agent

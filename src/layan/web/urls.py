@@ -15,6 +15,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workspace/", views.switch_workspace, name="switch-workspace"),
+    path("me/", views.profile, name="profile"),
+    path("me/availability", views.availability, name="availability"),
     path("i18n/setlang/", set_language, name="set-language"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -2,7 +2,9 @@
 
 import re
 import uuid
+from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -15,6 +17,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from layan.accounts.actors import Actor
+from layan.accounts.models import Availability
+from layan.accounts.services import set_availability, update_profile
 from layan.accounts.selectors import (
     access_agent,
     access_team,
@@ -246,6 +250,52 @@ def _chosen(value: str, access):
     if not value.isdigit():
         raise NotFound(_("Not found."))
     return access(int(value))
+
+
+# The timezones offered first: Indonesia's three, then the rest of the world.
+INDONESIAN_TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """The agent's own name, language, timezone and availability."""
+    agent = session_agent(request)
+    if agent is None:
+        raise Http404
+    form = {"display_name": agent.display_name, "language": agent.language, "timezone": agent.timezone}
+    error = None
+    if request.method == "POST":
+        form = {name: request.POST.get(name, "") for name in form}
+        try:
+            update_profile(actor=Actor.for_agent(agent), agent=agent, display_name=form["display_name"],
+                           language=form["language"], timezone_name=form["timezone"])
+        except LayanError as exc:
+            error = exc
+        else:
+            messages.success(request, _("Your profile is saved."))
+            response = redirect("web:profile")
+            # The interface follows the language chosen here, as the header's switch does.
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form["language"], samesite="Lax",
+                                secure=settings.SESSION_COOKIE_SECURE)
+            return response
+    timezones = [*INDONESIAN_TIMEZONES, *sorted(available_timezones() - set(INDONESIAN_TIMEZONES))]
+    return render(request, "web/profile.html", {
+        "agent": agent, "form": form, "error": error, "languages": settings.LANGUAGES, "timezones": timezones,
+        "availabilities": Availability.choices}, status=error.status if error else 200)
+
+
+@login_required
+@require_POST
+def availability(request):
+    agent = session_agent(request)
+    if agent is None:
+        raise Http404
+    try:
+        set_availability(actor=Actor.for_agent(agent), agent=agent, availability=request.POST.get("availability", ""))
+    except LayanError as exc:
+        messages.error(request, exc.message)
+    return _back_to_inbox(request)
 
 
 @login_required

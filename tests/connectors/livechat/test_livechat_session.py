@@ -27,7 +27,8 @@ def test_a_new_visitor_gets_a_token_and_the_inbox_settings(livechat_inbox):
     assert response["Access-Control-Allow-Origin"] == SITE
     data = response.json()
     visitor = read_token(data["token"], inbox_public_id=livechat_inbox.public_id)
-    assert visitor is not None and visitor.verified is False
+    assert visitor is not None
+    assert visitor.verified is False
     assert visitor.identity.startswith(f"{livechat_inbox.public_id}:v:")
     assert data["config"] == {"colour": "#aa3300", "greeting": {"id": "Halo!", "en": "Hello!"},
                               "prechat": {"fields": ["name", "email"], "required": False}, "open": True,
@@ -70,7 +71,7 @@ def test_a_token_of_another_inbox_is_not_accepted(world, livechat_inbox, chat_se
 
     data = post_session(livechat_inbox, {"token": foreign}).json()
 
-    assert not data["token"] == foreign
+    assert data["token"] != foreign
     assert read_token(data["token"], inbox_public_id=livechat_inbox.public_id).identity.split(":v:")[1] != "siti"
 
 

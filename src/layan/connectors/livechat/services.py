@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from layan.accounts.actors import Actor
@@ -190,9 +191,11 @@ def leave_message(*, inbox: Inbox, visitor: Visitor, client_id, name, email, tex
         raise InvalidInput(_("Please write your message."), field="text")
     if len(text) > MAX_TEXT_CHARS:
         raise InvalidInput(_("A chat message can be at most %(n)s characters.") % {"n": MAX_TEXT_CHARS}, field="text")
+    with translation.override(inbox.workspace.language):  # the subject is for the agents, not the visitor
+        subject = _("Message left on the chat widget")
     key = "lc-leave:" + provider_id(visitor, client_id)[len(livechat.PROVIDER_PREFIX):]
     result = create_conversation(
         actor=Actor.customer(inbox.workspace), inbox=target, customer_name=str(name or "").strip()[:200],
         customer_identities=[IdentityInput(kind=IdentityKind.EMAIL, value=address)],
-        subject=_("Message left on the chat widget"), text=text, idempotency_key=key[:128])
+        subject=subject, text=text, idempotency_key=key[:128])
     return result.conversation

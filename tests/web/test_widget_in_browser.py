@@ -8,10 +8,15 @@ a second local server, so every widget request is a real cross-origin one.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -135,3 +140,76 @@ def test_a_customer_chats_from_a_shop_page_and_the_agents_reply_appears_live(pag
     page.get_by_role("button", name="Buka obrolan").click()
     expect(page.locator(".m")).to_have_count(2)
     expect(page.locator(".m.agent")).to_contain_text("Ada, Kak Siti.")
+
+
+# --- a real `layan serve` process, stopped and started under the widget ---------------------------
+
+LAYAN = Path(sys.executable).parent / "layan"
+
+SETUP = """
+from layan.accounts.actors import Actor
+from layan.accounts.services import create_agent, create_workspace
+from layan.connectors.services import create_inbox
+ws = create_workspace(name="Toko Restart")
+admin = create_agent(workspace=ws, email="admin@restart.test", role="admin", display_name="Admin")
+inbox = create_inbox(actor=Actor.for_agent(admin), kind="livechat", name="Chat", settings={"allowed_origins": [%r]})
+print(inbox.public_id)
+"""
+
+COUNT = """
+from layan.conversations.models import Message
+print(sorted(Message.objects.values_list("text", flat=True)))
+"""
+
+
+def layan(env, *args, **kwargs):
+    return subprocess.run([str(LAYAN), *args], env=env, check=True, timeout=120, capture_output=True, text=True,
+                          **kwargs)
+
+
+def serve(env, port) -> subprocess.Popen:
+    process = subprocess.Popen([str(LAYAN), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in process.stdout:
+        if "127.0.0.1" in line:  # "Layan is running at ...": it listens
+            return process
+    raise AssertionError("layan serve did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_the_widget_survives_a_server_restart_and_delivers_the_unsent_message_once(page, shop_site, tmp_path):
+    env = {**os.environ, "LAYAN_DATA_DIR": str(tmp_path), "LAYAN_LANGUAGE": "en"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    layan(env, "migrate", "-v0")
+    public_id = layan(env, "shell", "-c", SETUP % shop_site.url).stdout.strip().splitlines()[-1]
+    port = free_port()
+    shop_site.html = shop_page(f"http://127.0.0.1:{port}", public_id)
+    server = serve(env, port)
+    try:
+        page.goto(shop_site.url)
+        page.get_by_role("button", name="Buka obrolan").click()
+        page.get_by_label("Pesan").fill("Pesan pertama")
+        page.get_by_role("button", name="Kirim").click()
+        expect(page.locator(".m.customer").first).to_have_text("Pesan pertama")  # acknowledged: no "sending"
+
+        stop(server)
+        expect(page.get_by_text("Menyambung ulang…")).to_be_visible()
+        page.get_by_label("Pesan").fill("Pesan saat server mati")
+        page.get_by_role("button", name="Kirim").click()
+        expect(page.locator(".m.customer").nth(1)).to_contain_text("mengirim…")
+
+        server = serve(env, port)
+        expect(page.locator(".m.customer").nth(1)).to_have_text("Pesan saat server mati", timeout=30_000)
+        assert layan(env, "shell", "-c", COUNT).stdout.strip().splitlines()[-1] == "['Pesan pertama', 'Pesan saat server mati']"
+
+        page.reload()
+        page.get_by_role("button", name="Buka obrolan").click()
+        expect(page.locator(".m.customer")).to_have_count(2)
+        assert layan(env, "shell", "-c", COUNT).stdout.strip().splitlines()[-1] == "['Pesan pertama', 'Pesan saat server mati']"
+    finally:
+        stop(server)

@@ -253,6 +253,8 @@
     if (!config.open && config.leave_message) area.replaceChildren(leaveForm());
     else if (p.fields.length && !prechat && !outbox.length) area.replaceChildren(prechatForm());
     else area.replaceChildren(composer());
+    // Unsent messages from an earlier page load show as sending until the server acknowledges them.
+    for (const m of outbox) render({client_id: m.frame.client_id, from: "customer", text: m.frame.text, pending: true});
     connect();
   }
 

@@ -11,11 +11,26 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from layan.web.routing import websocket_urlpatterns  # noqa: E402
+from layan.web.routing import (  # noqa: E402
+    WIDGET_WEBSOCKET_PREFIX,
+    websocket_urlpatterns,
+    widget_websocket_urlpatterns,
+)
+
+agent_websocket = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+# The widget runs on customers' websites: its origin is checked per inbox by the consumer, and it
+# carries no cookies, so it gets neither the host-origin check nor the session middleware.
+widget_websocket = URLRouter(widget_websocket_urlpatterns)
+
+
+async def websocket(scope, receive, send):
+    app = widget_websocket if scope["path"].startswith(WIDGET_WEBSOCKET_PREFIX) else agent_websocket
+    return await app(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": websocket,
     }
 )

@@ -9,6 +9,7 @@ from layan.connectors.email.views import receive_raw_email
 urlpatterns = [
     path("api/v1/", api.urls),
     path("hooks/email/<str:public_id>", receive_raw_email, name="email-webhook"),
+    path("widget/", include("layan.connectors.livechat.urls")),
     path("admin/", admin.site.urls),
     path("", include("layan.web.urls")),
 ]

@@ -30,6 +30,7 @@ REDRIVE_BATCH = 200
 # Inbox kind -> "module:function" that processes one stored event of that kind.
 PROCESSORS = {
     "email": "layan.connectors.email.inbound:process_email_event",
+    "livechat": "layan.connectors.livechat.inbound:process_livechat_event",
 }
 
 

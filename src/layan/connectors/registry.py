@@ -2,6 +2,7 @@
 
 from layan.connectors.base import ChannelAdapter
 from layan.connectors.email.adapter import EmailAdapter
+from layan.connectors.livechat.adapter import LivechatAdapter
 from layan.connectors.log.adapter import LogAdapter
 
 _log = LogAdapter()
@@ -9,6 +10,7 @@ _log = LogAdapter()
 # Kinds without a real adapter yet send through the log adapter (see connectors/log).
 ADAPTERS: dict[str, ChannelAdapter] = {
     "email": EmailAdapter(),
+    "livechat": LivechatAdapter(),
 }
 
 

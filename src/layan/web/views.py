@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from layan.accounts.actors import Actor
 from layan.accounts.models import Availability
-from layan.accounts.services import set_availability, update_profile
 from layan.accounts.selectors import (
     access_agent,
     access_team,
@@ -26,6 +25,7 @@ from layan.accounts.selectors import (
     list_agents,
     list_teams,
 )
+from layan.accounts.services import set_availability, update_profile
 from layan.api.pagination import paginate
 from layan.connectors.models import InboxKind
 from layan.conversations.models import ConversationType, Priority, Status

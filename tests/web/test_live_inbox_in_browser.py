@@ -10,14 +10,18 @@ import re
 import httpx
 import pytest
 
-from layan_server import EMAIL, PASSWORD, prepared_data_dir, start_server
+from layan_server import EMAIL, PASSWORD, layan, prepared_data_dir, start_server
 
 pytestmark = pytest.mark.slow
+
+COLLEAGUE = "sari@toko-serve.test"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data_dir, env, token = prepared_data_dir(tmp_path_factory)
+    layan(env, "createagent", "--workspace", "toko-serve", "--email", COLLEAGUE, "--role", "agent",
+          "--password", PASSWORD, "--name", "Sari Dewi")
     running = start_server(env, data_dir)
     running.token = token
     try:
@@ -33,17 +37,29 @@ def api(server):
         yield client
 
 
-@pytest.fixture
-def agent_page(chromium, server):
+def logged_in(chromium, server, email):
     context = chromium.new_context(base_url=server.base_url, locale="id-ID")
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto("/login/")
-    page.fill("#id_username", EMAIL)
+    page.fill("#id_username", email)
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/$"))
     page.wait_for_function("document.documentElement.dataset.live === 'on'")
+    return context, page
+
+
+@pytest.fixture
+def agent_page(chromium, server):
+    context, page = logged_in(chromium, server, EMAIL)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def colleague_page(chromium, server):
+    context, page = logged_in(chromium, server, COLLEAGUE)
     yield page
     context.close()
 
@@ -82,3 +98,19 @@ def test_the_inbox_and_the_thread_update_live_and_the_agent_answers_with_the_key
     assert page.inner_text("[data-testid=status]") == "Selesai"
     shown = api.get(f"/conversations/{created.json()['id']}").json()
     assert shown["status"] == "solved"
+
+
+def test_a_second_agent_sees_who_is_already_replying(agent_page, colleague_page, api):
+    created = api.post("/conversations", json={
+        "subject": "Salah kirim ukuran", "customer": {"name": "Nur Aini", "phone": "0812-7777-2222"},
+        "message": {"text": "Ukuran yang datang M, saya pesan L."}}).json()
+    for page in (agent_page, colleague_page):
+        page.goto(f"/c/{created['number']}/")
+        page.wait_for_function("document.documentElement.dataset.live === 'on'")
+
+    colleague_page.fill("#reply-text", "Baik Kak, kami tukar ya")
+    colleague_page.type("#reply-text", ".")
+
+    agent_page.wait_for_selector("#collision:not([hidden])")
+    assert agent_page.inner_text("#collision") == "Sari Dewi sedang membalas percakapan ini."
+    assert colleague_page.locator("#collision").is_hidden()  # nobody warns you about yourself

@@ -66,6 +66,36 @@
     }, 150);
   }
 
+  // Who else is on this conversation right now: a colleague replying, the customer typing.
+  var presenceTimers = {};
+  function showPresence(id, text) {
+    var box = document.getElementById(id);
+    if (!box) { return; }
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(presenceTimers[id]);
+    presenceTimers[id] = setTimeout(function () { box.hidden = true; }, 6000);
+  }
+
+  function ephemeral(payload) {
+    var thread = document.querySelector("[data-conversation-id]");
+    if (!thread || payload.conversation_id !== Number(thread.dataset.conversationId)) {
+      return payload.event === "AgentComposing" || payload.event === "CustomerTyping";
+    }
+    if (payload.event === "AgentComposing") {
+      if (payload.agent_id !== myAgentId) {
+        var template = document.getElementById("collision").dataset.template;
+        showPresence("collision", template.replace("{name}", payload.agent_name));
+      }
+      return true;
+    }
+    if (payload.event === "CustomerTyping") {
+      showPresence("customer-typing", document.getElementById("customer-typing").dataset.text);
+      return true;
+    }
+    return false;
+  }
+
   function concerns(payload) {
     var thread = document.querySelector("[data-conversation-id]");
     if (!thread) { return true; }
@@ -74,14 +104,25 @@
   }
 
   var delay = 500;
+  var myAgentId = null;
+  var socket = null;
+
+  document.addEventListener("input", function (event) {
+    var thread = document.querySelector("[data-conversation-id]");
+    if (!thread || event.target.id !== "reply-text" || !socket || socket.readyState !== 1) { return; }
+    // The server lets one through every two seconds; sending on every key is harmless.
+    socket.send(JSON.stringify({ action: "composing", conversation_id: Number(thread.dataset.conversationId) }));
+  });
+
   function connect() {
     if (!document.querySelector("[data-live-url], [data-thread-url]")) { return; }
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + "/ws/agent/");
+    socket = new WebSocket(scheme + window.location.host + "/ws/agent/");
     socket.onopen = function () { delay = 500; document.documentElement.dataset.live = "on"; };
     socket.onmessage = function (message) {
       var payload = JSON.parse(message.data);
-      if (payload.event && payload.event !== "hello" && concerns(payload)) { refresh(); }
+      if (payload.event === "hello") { myAgentId = payload.agent_id; return; }
+      if (payload.event && !ephemeral(payload) && concerns(payload)) { refresh(); }
     };
     socket.onclose = function () {
       document.documentElement.dataset.live = "off";

@@ -283,6 +283,7 @@ def test_a_supervisor_finds_the_duplicate_confirms_and_merges_it_and_its_old_pro
     assert "siti.rahma@kantor.id" in confirm
     assert PHONE in confirm
     assert f'name="source" value="{twin.pk}"' in confirm
+    assert re.findall(r'data-testid="merge-conversations">(\d+) ', confirm) == ["1", "0"]
 
     merged = client.post(f"/customers/{siti.pk}/merge/", {"source": twin.pk})
 

@@ -206,7 +206,10 @@ def customer_merge(request, customer_id: int):
         return render(request, "web/customers/merge.html", {**context, "q": q, "candidates": candidates},
                       status=status)
     source = _customer_or_404(agent, source_id)
-    context["source"] = source
+    counts = {c.pk: c.conversation_count
+              for c in customer_directory(agent=agent).filter(pk__in=[source.pk, target.pk])}
+    context = {**context, "source": source, "source_count": counts.get(source.pk, 0),
+               "target_count": counts.get(target.pk, 0)}
     if request.method == "GET":
         return render(request, "web/customers/merge.html", context)
     try:

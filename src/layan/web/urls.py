@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from layan.web import views
+from layan.web import customer_views, views
 
 app_name = "web"
 
@@ -12,6 +12,12 @@ urlpatterns = [
     path("c/<int:number>/", views.conversation_page, name="conversation"),
     path("c/<int:number>/note", views.conversation_note, name="conversation-note"),
     path("c/<int:number>/details", views.conversation_details, name="conversation-details"),
+    path("customers/", customer_views.customer_list, name="customers"),
+    path("customers/<int:customer_id>/", customer_views.customer_profile, name="customer"),
+    path("customers/<int:customer_id>/identities", customer_views.customer_identity_add, name="customer-identity-add"),
+    path("customers/<int:customer_id>/identities/<int:identity_id>/remove", customer_views.customer_identity_remove,
+         name="customer-identity-remove"),
+    path("customers/<int:customer_id>/merge/", customer_views.customer_merge, name="customer-merge"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workspace/", views.switch_workspace, name="switch-workspace"),

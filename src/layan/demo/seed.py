@@ -105,7 +105,12 @@ class DemoInbox:
 DEMO_INBOXES = (
     DemoInbox(InboxKind.WHATSAPP, "WhatsApp Business", TEAM_SERVICE, 32),
     DemoInbox(InboxKind.EMAIL, "Email bantuan", TEAM_CARE, 18, {"addresses": [SUPPORT_ADDRESS]}),
-    DemoInbox(InboxKind.LIVECHAT, "Live chat situs", TEAM_SERVICE, 14),
+    DemoInbox(InboxKind.LIVECHAT, "Live chat situs", TEAM_SERVICE, 14, {
+        # The demo serves on 127.0.0.1:8000; a page there (or on localhost) may embed the widget.
+        "allowed_origins": ["http://127.0.0.1:8000", "http://localhost:8000"],
+        "greeting": {"id": "Halo! Ada yang bisa kami bantu hari ini?", "en": "Hello! How can we help you today?"},
+        "prechat": {"fields": ["name", "email"], "required": False},
+    }),
     DemoInbox(InboxKind.INSTAGRAM, "Instagram @tokonusantara", TEAM_SERVICE, 8),
     DemoInbox(InboxKind.TELEGRAM, "Telegram @TokoNusantaraBot", TEAM_SERVICE, 5),
     DemoInbox(InboxKind.MESSENGER, "Facebook Messenger", TEAM_SERVICE, 4),

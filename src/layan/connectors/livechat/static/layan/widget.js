@@ -36,6 +36,19 @@
     node.append(...kids);
     return node;
   };
+  // Icons drawn as SVG: emoji depend on the visitor's fonts and show as boxes where there are none.
+  const CHAT = "M4 4h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
+  const CLIP = "M16.5 6.5l-7.8 7.8a2 2 0 0 0 2.8 2.8l7.8-7.8a4 4 0 0 0-5.7-5.7L5.8 11.4a6 6 0 0 0 8.5 8.5l6.4-6.4";
+  const icon = (d, size = 24) => {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    const path = document.createElementNS(ns, "path");
+    for (const [k, v] of Object.entries({viewBox: "0 0 24 24", width: size, height: size, "aria-hidden": "true"})) svg.setAttribute(k, v);
+    for (const [k, v] of Object.entries({d, fill: "none", stroke: "currentColor", "stroke-width": "2",
+      "stroke-linecap": "round", "stroke-linejoin": "round"})) path.setAttribute(k, v);
+    svg.append(path);
+    return svg;
+  };
   const newId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 
   let token = load("token", null), config = null, socket = null, ready = false, retry = 0, isOpen = false;
@@ -49,7 +62,7 @@
   root.append(el("style", {text: `
     :host{all:initial;--c:#0f766e}*{box-sizing:border-box;font:14px/1.4 system-ui,sans-serif}
     .bubble{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;cursor:pointer;
-      background:var(--c);color:#fff;font-size:26px;box-shadow:0 4px 14px #0004;z-index:2147483000}
+      background:var(--c);color:#fff;display:grid;place-items:center;box-shadow:0 4px 14px #0004;z-index:2147483000}
     .win{position:fixed;right:20px;bottom:88px;width:340px;max-width:calc(100vw - 40px);height:480px;
       max-height:calc(100vh - 110px);background:#fff;border-radius:12px;box-shadow:0 8px 30px #0004;display:none;
       flex-direction:column;overflow:hidden;z-index:2147483000}.win.open{display:flex}
@@ -64,7 +77,7 @@
     form.stack{flex-direction:column}input,textarea{flex:1;padding:8px;border:1px solid #ccc;border-radius:6px;min-width:0}
     form button{padding:8px 12px;border:0;border-radius:6px;background:var(--c);color:#fff;cursor:pointer}
     form .file{background:#eee;color:#333}`}));
-  const bubble = el("button", {class: "bubble", "aria-label": T.open, text: "💬", onclick: () => toggle(!isOpen)});
+  const bubble = el("button", {class: "bubble", "aria-label": T.open, onclick: () => toggle(!isOpen)}, icon(CHAT, 28));
   const log = el("div", {class: "log", "aria-live": "polite"});
   const typing = el("div", {class: "typing"});
   const status = el("div", {class: "note"});
@@ -93,7 +106,7 @@
     const node = known || el("div");
     node.className = `m ${m.from}`;
     node.replaceChildren(document.createTextNode(m.text || ""));
-    for (const a of m.attachments || []) node.append(el("button", {text: `📎 ${a.filename}`, onclick: () => download(a)}));
+    for (const a of m.attachments || []) node.append(el("button", {onclick: () => download(a)}, icon(CLIP, 14), ` ${a.filename}`));
     const meta = m.pending ? T.sending : m.failed ? T.failed : (m.from === "agent" ? (m.author || T.agent) : (m.status === "read" ? T.read : ""));
     if (meta) node.append(el("small", {text: meta}));
     if (!known) log.append(node);
@@ -201,7 +214,7 @@
     };
     file.addEventListener("change", () => { submit([...file.files]); file.value = ""; });
     return el("form", {onsubmit: (e) => { e.preventDefault(); submit(); }}, input, file,
-      el("button", {type: "button", class: "file", "aria-label": T.attach, text: "📎", onclick: () => file.click()}),
+      el("button", {type: "button", class: "file", "aria-label": T.attach, onclick: () => file.click()}, icon(CLIP, 18)),
       el("button", {type: "submit", text: T.send}));
   }
 

@@ -10,8 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from layan_server import embedded_env, layan, start_server
 from playwright.sync_api import expect
+
+from layan_server import embedded_env, layan, start_server
 
 pytestmark = pytest.mark.slow
 

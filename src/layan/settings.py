@@ -236,6 +236,8 @@ _EMAIL_SECURITY = os.environ.get("LAYAN_EMAIL_SECURITY", "starttls").lower()
 EMAIL_USE_TLS = _EMAIL_SECURITY == "starttls"
 EMAIL_USE_SSL = _EMAIL_SECURITY == "tls"
 EMAIL_TIMEOUT = 60
+# The sender of mail Layan itself sends (password resets); replies go out from their inbox's address.
+DEFAULT_FROM_EMAIL = os.environ.get("LAYAN_FROM_EMAIL", "Layan <layan@localhost>")
 
 LOGGING = {
     "version": 1,

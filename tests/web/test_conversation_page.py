@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from layan.conversations.models import Message, Status
 from layan.conversations.services import add_note, create_conversation
@@ -115,3 +116,33 @@ def test_the_page_query_count_does_not_grow_with_the_thread(world, conversation,
     with django_assert_max_num_queries(len(short.captured_queries)) as long:
         client.get(f"/c/{conversation.number}/")
     assert len(long.captured_queries) == len(short.captured_queries)
+
+
+@pytest.mark.parametrize("payload", [
+    '<script>alert("xss")</script>',
+    '<img src=x onerror="alert(1)">',
+    '<a href="javascript:alert(1)">klik</a>',
+    '"><svg onload=alert(1)>',
+])
+def test_customer_markup_is_shown_as_text_and_never_runs(world, receive, payload):
+    first = receive(world.email_inbox, "siti@contoh.id", subject=f"Halo {payload}", text=f"Pesan {payload}",
+                    html=f"<p>Pesan {payload}</p>", sender_name=f"Siti {payload}")
+    page = browser(world.admin).get(f"/c/{first.conversation.number}/").content.decode()
+    inbox = browser(world.admin).get("/?view=all").content.decode()
+
+    for html in (page, inbox):
+        assert "<script>alert" not in html
+        assert "onerror=" not in html.replace("onerror=&quot;", "")
+        assert 'href="javascript:' not in html
+        assert "<svg onload" not in html
+    assert f"Pesan {escape(payload)}" in page  # the customer's text is there, escaped
+
+
+def test_the_page_shows_the_conversations_history(world, conversation):
+    client = browser(world.agent)
+    client.post(f"/c/{conversation.number}/details", {"status": "pending", "priority": "urgent", "type": "question",
+                                                      "team": "", "assignee": "", "tags": ""})
+    page = client.get(f"/c/{conversation.number}/").content.decode()
+    assert "<code>conversation.updated</code>" in page
+    assert "<code>conversation.status_changed</code>" in page
+    assert "priority: urgent" in page

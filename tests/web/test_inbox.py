@@ -211,3 +211,18 @@ def test_every_inbox_page_needs_a_login_and_a_membership(world, other_world, inb
                                   "conversation": [c.pk for c in inbox_data.values()]})
     assert not Conversation.objects.filter(assignee=other_world.admin).exists()
     assert outsider.post(f"/c/{inbox_data['mine'].number}/note", {"note": "x"}).status_code == 404
+
+
+def test_merging_the_selected_keeps_the_oldest_with_every_message(world, inbox_data):
+    client = browser(world.admin)
+    older, newer = inbox_data["unassigned"], inbox_data["team"]
+
+    client.post("/inbox/bulk", {"action": "merge", "conversation": [newer.pk, older.pk]})
+
+    newer.refresh_from_db()
+    assert newer.merged_into_id == older.pk
+    assert sorted(Message.objects.filter(conversation=older, direction="in").values_list("text", flat=True)) == [
+        "Halo: Belum ada yang pegang", "Halo: Tim layanan"]
+    one = client.post("/inbox/bulk", {"action": "merge", "conversation": [older.pk]}, follow=True)
+    assert Conversation.objects.filter(merged_into__isnull=False).count() == 1
+    assert 'role="status"' in one.content.decode()

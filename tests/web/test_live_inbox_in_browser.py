@@ -114,3 +114,21 @@ def test_a_second_agent_sees_who_is_already_replying(agent_page, colleague_page,
     agent_page.wait_for_selector("#collision:not([hidden])")
     assert agent_page.inner_text("#collision") == "Sari Dewi sedang membalas percakapan ini."
     assert colleague_page.locator("#collision").is_hidden()  # nobody warns you about yourself
+
+
+def test_a_conversation_assigned_to_the_agent_rings_and_notifies(chromium, server, api):
+    context, page = logged_in(chromium, server, COLLEAGUE)
+    context.grant_permissions(["notifications"])
+    try:
+        created = api.post("/conversations", json={
+            "subject": "Minta faktur pajak", "customer": {"name": "Rudi", "email": "rudi@contoh.id"},
+            "message": {"text": "Tolong kirim faktur pajak bulan lalu."}}).json()
+        colleague_id = next(a["id"] for a in api.get("/agents").json() if a["email"] == COLLEAGUE)
+
+        assert api.post(f"/conversations/{created['id']}/assign", json={"assignee": colleague_id}).status_code == 200
+
+        page.wait_for_function("(window.layanNotifications || []).length === 1")
+        assert page.evaluate("window.layanNotifications") == [created["id"]]
+        assert page.evaluate("Notification.permission") == "granted"
+    finally:
+        context.close()

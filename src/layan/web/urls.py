@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
 from layan.web import customer_views, views
@@ -20,6 +20,17 @@ urlpatterns = [
     path("customers/<int:customer_id>/merge/", customer_views.customer_merge, name="customer-merge"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(
+        template_name="web/password_reset_form.html", email_template_name="web/password_reset_email.txt",
+        subject_template_name="web/password_reset_subject.txt", success_url=reverse_lazy("web:password-reset-done")),
+        name="password-reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(
+        template_name="web/password_reset_done.html"), name="password-reset-done"),
+    path("password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="web/password_reset_confirm.html", success_url=reverse_lazy("web:password-reset-complete")),
+        name="password-reset-confirm"),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="web/password_reset_complete.html"), name="password-reset-complete"),
     path("workspace/", views.switch_workspace, name="switch-workspace"),
     path("me/", views.profile, name="profile"),
     path("me/availability", views.availability, name="availability"),

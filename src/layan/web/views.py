@@ -22,6 +22,7 @@ from layan.accounts.selectors import (
     access_agent,
     access_team,
     agents_for_user,
+    audit_trail,
     list_agents,
     list_teams,
 )
@@ -47,6 +48,7 @@ from layan.conversations.services import (
     change_status,
     edit_conversation,
     mark_read,
+    merge_conversations,
     reply_to_conversation,
     tag,
 )
@@ -54,6 +56,7 @@ from layan.errors import LayanError, NotFound
 from layan.web.inbox import PAGE_SIZE, SORTS, VIEWS, parse_inbox_query, view_filters
 from layan.web.session import SESSION_WORKSPACE_KEY, session_agent
 
+AUDIT_SHOWN = 30  # the latest changes on the page; the API has the whole trail
 _ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
 
 
@@ -113,6 +116,8 @@ def inbox_bulk(request):
         if assignee is UNSET:
             messages.error(request, _("Choose whom to assign to."))
             return _back_to_inbox(request)
+    if action == "merge":
+        return _merge_selected(request, agent, actor, ids)
     done, refused = 0, []
     for pk in ids:
         try:
@@ -136,6 +141,31 @@ def inbox_bulk(request):
                          % {"n": done})
     for line in refused:
         messages.error(request, line)
+    return _back_to_inbox(request)
+
+
+def _merge_selected(request, agent, actor, ids: list[int]):
+    """Merge the selected conversations into the oldest of them (its number is the one that stays)."""
+    selected = []
+    for pk in ids:
+        try:
+            selected.append(access_conversation(agent=agent, conversation_id=pk))
+        except NotFound:
+            continue
+    if len(selected) < 2:
+        messages.warning(request, _("Select at least two conversations to merge."))
+        return _back_to_inbox(request)
+    target, *sources = sorted(selected, key=lambda c: c.number)
+    merged = []
+    for source in sources:
+        try:
+            target = merge_conversations(actor=actor, source=source, target=target)
+            merged.append(f"#{source.number}")
+        except LayanError as exc:
+            messages.error(request, f"#{source.number}: {exc.message}")
+    if merged:
+        messages.success(request, _("Merged %(sources)s into #%(target)s.") % {
+            "sources": ", ".join(merged), "target": target.number})
     return _back_to_inbox(request)
 
 
@@ -166,7 +196,9 @@ def _page_context(agent, conversation, **extra) -> dict:
             "other_conversations": other_conversations_of_customer(agent=agent, conversation=conversation),
             "agents": list_agents(agent=agent), "teams": list_teams(agent=agent), "statuses": Status.choices,
             "priorities": Priority.choices, "types": ConversationType.choices,
-            "tags": ", ".join(t.name for t in conversation.tags.all()), **extra}
+            "tags": ", ".join(t.name for t in conversation.tags.all()),
+            "audit": list(audit_trail(agent=agent, object_type="conversation", object_id=conversation.pk)
+                          .order_by("-id")[:AUDIT_SHOWN]), **extra}
 
 
 def _new_composer(conversation) -> dict:

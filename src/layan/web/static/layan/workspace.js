@@ -96,6 +96,36 @@
     return false;
   }
 
+  // A conversation assigned to me: a short sound and, if allowed, a desktop notification.
+  function beep() {
+    try {
+      var audio = new (window.AudioContext || window.webkitAudioContext)();
+      var tone = audio.createOscillator();
+      var gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.4);
+    } catch (error) { /* no audio: the notification still shows */ }
+  }
+
+  function notifyAssignment(payload) {
+    if (payload.event !== "ConversationAssigned" || payload.assignee_id !== myAgentId || myAgentId === null) { return; }
+    var body = document.documentElement.dataset.assignedText || "";
+    (window.layanNotifications = window.layanNotifications || []).push(payload.conversation_id);
+    beep();
+    if ("Notification" in window && Notification.permission === "granted") {
+      new Notification("Layan", { body: body, tag: "assigned-" + payload.conversation_id });
+    }
+  }
+
+  // Browsers let a page ask for notifications only after the person did something on it.
+  document.addEventListener("click", function () {
+    if ("Notification" in window && Notification.permission === "default") { Notification.requestPermission(); }
+  }, { once: true });
+
   function concerns(payload) {
     var thread = document.querySelector("[data-conversation-id]");
     if (!thread) { return true; }
@@ -122,6 +152,7 @@
     socket.onmessage = function (message) {
       var payload = JSON.parse(message.data);
       if (payload.event === "hello") { myAgentId = payload.agent_id; return; }
+      notifyAssignment(payload);
       if (payload.event && !ephemeral(payload) && concerns(payload)) { refresh(); }
     };
     socket.onclose = function () {

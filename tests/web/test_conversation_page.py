@@ -146,3 +146,24 @@ def test_the_page_shows_the_conversations_history(world, conversation):
     assert "<code>conversation.updated</code>" in page
     assert "<code>conversation.status_changed</code>" in page
     assert "priority: urgent" in page
+
+
+def test_image_attachments_preview_inline_and_other_files_only_download(world, other_world, receive):
+    from layan.connectors.base import InboundAttachment
+
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    first = receive(world.email_inbox, "siti@contoh.id", attachments=(
+        InboundAttachment(filename="foto.png", content_type="image/png", content=png),
+        InboundAttachment(filename="gambar.svg", content_type="image/svg+xml", content=b"<svg onload=alert(1)>"),
+    ))
+    photo, svg = first.message.attachments.order_by("id")
+    client = browser(world.agent)
+    page = client.get(f"/c/{first.conversation.number}/").content.decode()
+
+    assert f'src="/attachments/{photo.pk}/preview"' in page
+    assert f"/attachments/{svg.pk}/preview" not in page
+    shown = client.get(f"/attachments/{photo.pk}/preview")
+    assert (shown.status_code, shown["Content-Type"], b"".join(shown.streaming_content)) == (200, "image/png", png)
+    assert shown["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert client.get(f"/attachments/{svg.pk}/preview").status_code == 404
+    assert browser(other_world.admin).get(f"/attachments/{photo.pk}/preview").status_code == 404

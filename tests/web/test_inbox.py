@@ -226,3 +226,23 @@ def test_merging_the_selected_keeps_the_oldest_with_every_message(world, inbox_d
     one = client.post("/inbox/bulk", {"action": "merge", "conversation": [older.pk]}, follow=True)
     assert Conversation.objects.filter(merged_into__isnull=False).count() == 1
     assert 'role="status"' in one.content.decode()
+
+
+def test_custom_fields_are_edited_as_lines_and_a_removed_line_removes_its_field(world, inbox_data):
+    client = browser(world.agent)
+    conversation = inbox_data["unassigned"]
+    form = {"status": "open", "priority": "normal", "type": "order", "team": "", "assignee": "", "tags": ""}
+
+    client.post(f"/c/{conversation.number}/details", {**form, "custom_fields": "nomor pesanan: TN-118\nkurir: JNE"})
+    conversation.refresh_from_db()
+    assert conversation.custom_fields == {"nomor pesanan": "TN-118", "kurir": "JNE"}
+
+    client.post(f"/c/{conversation.number}/details", {**form, "custom_fields": "kurir: SiCepat"})
+    conversation.refresh_from_db()
+    assert conversation.custom_fields == {"kurir": "SiCepat"}
+
+    refused = client.post(f"/c/{conversation.number}/details", {**form, "custom_fields": "tanpa titik dua"})
+    assert refused.status_code == 400
+    assert "tanpa titik dua</textarea>" in refused.content.decode()  # what was typed stays
+    conversation.refresh_from_db()
+    assert conversation.custom_fields == {"kurir": "SiCepat"}

@@ -12,6 +12,7 @@ urlpatterns = [
     path("c/<int:number>/", views.conversation_page, name="conversation"),
     path("c/<int:number>/note", views.conversation_note, name="conversation-note"),
     path("c/<int:number>/details", views.conversation_details, name="conversation-details"),
+    path("attachments/<int:attachment_id>/preview", views.attachment_preview, name="attachment-preview"),
     path("customers/", customer_views.customer_list, name="customers"),
     path("customers/<int:customer_id>/", customer_views.customer_profile, name="customer"),
     path("customers/<int:customer_id>/identities", customer_views.customer_identity_add, name="customer-identity-add"),

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,6 +31,7 @@ from layan.api.pagination import paginate
 from layan.connectors.models import InboxKind
 from layan.conversations.models import ConversationType, Priority, Status
 from layan.conversations.selectors import (
+    access_attachment,
     access_conversation,
     access_conversation_by_number,
     conversation_messages,
@@ -52,7 +53,7 @@ from layan.conversations.services import (
     reply_to_conversation,
     tag,
 )
-from layan.errors import LayanError, NotFound
+from layan.errors import InvalidInput, LayanError, NotFound
 from layan.web.inbox import PAGE_SIZE, SORTS, VIEWS, parse_inbox_query, view_filters
 from layan.web.session import SESSION_WORKSPACE_KEY, session_agent
 
@@ -195,8 +196,9 @@ def _page_context(agent, conversation, **extra) -> dict:
             "customer_identities": customer_identities(customer_id=conversation.customer_id),
             "other_conversations": other_conversations_of_customer(agent=agent, conversation=conversation),
             "agents": list_agents(agent=agent), "teams": list_teams(agent=agent), "statuses": Status.choices,
-            "priorities": Priority.choices, "types": ConversationType.choices,
+            "priorities": Priority.choices, "types": ConversationType.choices, "preview_types": PREVIEW_TYPES,
             "tags": ", ".join(t.name for t in conversation.tags.all()),
+            "custom_fields": custom_fields_text(conversation.custom_fields or {}),
             "audit": list(audit_trail(agent=agent, object_type="conversation", object_id=conversation.pk)
                           .order_by("-id")[:AUDIT_SHOWN]), **extra}
 
@@ -263,16 +265,37 @@ def conversation_details(request, number: int):
     try:
         assignee = _chosen(request.POST.get("assignee", ""), lambda pk: access_agent(agent=agent, agent_id=pk))
         team = _chosen(request.POST.get("team", ""), lambda pk: access_team(agent=agent, team_id=pk))
+        fields = _custom_fields(request.POST.get("custom_fields", ""), conversation.custom_fields)
         edit_conversation(
             actor=Actor.for_agent(agent), conversation=conversation, status=request.POST.get("status") or None,
             priority=request.POST.get("priority") or UNSET, type=request.POST.get("type") or UNSET,
             tags=[t for t in _ADDRESS_SEPARATORS.split(request.POST.get("tags", "")) if t],
-            assignee=assignee, team=team)
+            assignee=assignee, team=team, custom_fields=fields)
     except LayanError as exc:
         return render(request, "web/conversation.html",
-                      _page_context(agent, conversation, composer=_new_composer(conversation), details_error=exc),
+                      _page_context(agent, conversation, composer=_new_composer(conversation), details_error=exc,
+                                    custom_fields=request.POST.get("custom_fields", ""),
+                                    tags=request.POST.get("tags", "")),
                       status=exc.status)
     return redirect("web:conversation", number=conversation.number)
+
+
+def _custom_fields(text: str, current: dict) -> dict:
+    """"name: value" lines as the conversation's custom fields; a line taken out removes its field."""
+    fields: dict = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip():
+            raise InvalidInput(_('Line %(n)s: write each field as "name: value".') % {"n": number},
+                               field="custom_fields")
+        fields[name.strip()[:64]] = value.strip()[:500]
+    return {**dict.fromkeys(set(current) - set(fields)), **fields}
+
+
+def custom_fields_text(fields: dict) -> str:
+    return "\n".join(f"{name}: {value}" for name, value in sorted(fields.items()))
 
 
 def _chosen(value: str, access):
@@ -282,6 +305,30 @@ def _chosen(value: str, access):
     if not value.isdigit():
         raise NotFound(_("Not found."))
     return access(int(value))
+
+
+# Images a browser may show inline. SVG is not among them: it can carry script.
+PREVIEW_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+@login_required
+@require_GET
+def attachment_preview(request, attachment_id: int):
+    """An image attachment shown inline in the thread; anything else only downloads (the API)."""
+    agent = session_agent(request)
+    if agent is None:
+        raise Http404
+    try:
+        attachment = access_attachment(agent=agent, attachment_id=attachment_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if attachment.content_type not in PREVIEW_TYPES:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # The timezones offered first: Indonesia's three, then the rest of the world.

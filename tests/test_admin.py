@@ -24,9 +24,10 @@ from layan.connectors.ingress import store_raw_email
 from layan.conversations import services as conversations
 from layan.conversations.models import Conversation, Message
 from layan.customers.services import IdentityInput
+from layan.web.models import SavedView
 from layan.delivery.services import deliver_outbox_item
 
-LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery")
+LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery", "web")
 INLINE_ONLY = {TeamMembership}  # edited on its team's page
 PASSWORD = "operator-pass-2026"
 
@@ -37,7 +38,7 @@ REGISTERED = [
     "connectors.Inbox", "connectors.InboundEvent",
     "conversations.Conversation", "conversations.ConversationTag", "conversations.Follower",
     "conversations.Message", "conversations.Participant", "conversations.Attachment",
-    "conversations.ConversationLink", "conversations.TimeEntry", "conversations.ReadMarker",
+    "conversations.ConversationLink", "conversations.TimeEntry", "conversations.ReadMarker", "web.SavedView",
     "delivery.OutboxItem", "delivery.DeliveryAttempt",
 ]
 
@@ -79,6 +80,7 @@ def history(world):
     conversations.link_conversations(actor=world.actor, source=other, target=conversation, kind="related")
     conversations.log_time(actor=world.actor, conversation=conversation, seconds=300, note="cek resi")
     conversations.mark_read(agent=world.agent, conversation=conversation)
+    SavedView.objects.create(workspace=world.workspace, agent=world.agent, name="VIP terbuka", query="view=all&tag=vip")
     store_raw_email(inbox=world.email_inbox, source="webhook",
                     raw=b"From: Rina <rina@contoh.id>\r\nSubject: Tagihan\r\n\r\nTagihan saya dobel.\r\n")
     return conversation

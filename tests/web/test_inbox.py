@@ -246,3 +246,21 @@ def test_custom_fields_are_edited_as_lines_and_a_removed_line_removes_its_field(
     assert "tanpa titik dua</textarea>" in refused.content.decode()  # what was typed stays
     conversation.refresh_from_db()
     assert conversation.custom_fields == {"kurir": "SiCepat"}
+
+
+def test_an_agent_saves_the_current_inbox_as_a_view_and_only_they_see_it(world, inbox_data):
+    client = browser(world.agent)
+    saved = client.post("/inbox/views", {"name": "Pengiriman terbuka", "query": "view=all&tag=pengiriman&cursor=x"})
+
+    assert saved["Location"] == "/?view=all&tag=pengiriman&sort=-updated"
+    page = client.get("/").content.decode()
+    assert '<a href="?view=all&amp;tag=pengiriman&amp;sort=-updated">Pengiriman terbuka</a>' in page
+    assert numbers(client.get(saved["Location"])) == [inbox_data["unassigned"].number]
+    assert "Pengiriman terbuka" not in browser(world.other_agent).get("/").content.decode()
+
+    again = client.post("/inbox/views", {"name": "Pengiriman terbuka", "query": "view=mine"}, follow=True)
+    assert 'role="status"' in again.content.decode()
+    view = world.agent.saved_views.get()
+    assert browser(world.other_agent).post(f"/inbox/views/{view.pk}/delete").status_code == 404
+    client.post(f"/inbox/views/{view.pk}/delete")
+    assert not world.agent.saved_views.exists()

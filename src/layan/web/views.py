@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -55,6 +55,8 @@ from layan.conversations.services import (
 )
 from layan.errors import InvalidInput, LayanError, NotFound
 from layan.web.inbox import PAGE_SIZE, SORTS, VIEWS, parse_inbox_query, view_filters
+from layan.web.selectors import access_saved_view, saved_views
+from layan.web.services import delete_view, save_view
 from layan.web.session import SESSION_WORKSPACE_KEY, session_agent
 
 AUDIT_SHOWN = 30  # the latest changes on the page; the API has the whole trail
@@ -82,7 +84,7 @@ def home(request):
         return render(request, "web/_inbox_rows.html", context)
     counts = {view: list_conversations(agent=agent, filters=view_filters(view, agent)).count() for view in VIEWS}
     return render(request, "web/inbox.html", {
-        **context, "memberships": agents_for_user(request.user),
+        **context, "memberships": agents_for_user(request.user), "saved_views": saved_views(agent=agent),
         "views": [(v, label, counts[v]) for v, label in VIEWS.items()], "sorts": SORTS.items(),
         "statuses": Status.choices, "priorities": Priority.choices, "channels": InboxKind.choices,
         "agents": list_agents(agent=agent), "bulk_statuses": Status.choices})
@@ -143,6 +145,35 @@ def inbox_bulk(request):
     for line in refused:
         messages.error(request, line)
     return _back_to_inbox(request)
+
+
+@login_required
+@require_POST
+def inbox_save_view(request):
+    """Keep the inbox as it is now (view, filters, sort) under a name in the sidebar."""
+    agent = session_agent(request)
+    if agent is None:
+        raise Http404
+    query = parse_inbox_query(QueryDict(request.POST.get("query", "")), agent)
+    try:
+        view = save_view(agent=agent, name=request.POST.get("name", ""), query=query)
+    except LayanError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("web:home") + query.url())
+    return redirect(reverse("web:home") + "?" + view.query)
+
+
+@login_required
+@require_POST
+def inbox_delete_view(request, view_id: int):
+    agent = session_agent(request)
+    if agent is None:
+        raise Http404
+    try:
+        delete_view(view=access_saved_view(agent=agent, view_id=view_id))
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return redirect("web:home")
 
 
 def _merge_selected(request, agent, actor, ids: list[int]):

@@ -24,8 +24,8 @@ from layan.connectors.ingress import store_raw_email
 from layan.conversations import services as conversations
 from layan.conversations.models import Conversation, Message
 from layan.customers.services import IdentityInput
-from layan.web.models import SavedView
 from layan.delivery.services import deliver_outbox_item
+from layan.web.models import SavedView
 
 LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery", "web")
 INLINE_ONLY = {TeamMembership}  # edited on its team's page

@@ -167,3 +167,17 @@ def test_image_attachments_preview_inline_and_other_files_only_download(world, o
     assert shown["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert client.get(f"/attachments/{svg.pk}/preview").status_code == 404
     assert browser(other_world.admin).get(f"/attachments/{photo.pk}/preview").status_code == 404
+
+
+def test_files_attached_in_the_composer_go_with_the_reply(world, conversation):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = browser(world.agent).post(f"/c/{conversation.number}/", {
+        "to": "siti@contoh.id", "text": "Terlampir resi dan foto.", "key": "k-files",
+        "attachments": [SimpleUploadedFile("resi.pdf", b"%PDF-1.4 resi", content_type="application/pdf"),
+                        SimpleUploadedFile("foto.jpg", b"\xff\xd8\xff", content_type="image/jpeg")]})
+
+    assert response.status_code == 302
+    reply = Message.objects.get(conversation=conversation, direction="out", is_note=False)
+    assert [(a.filename, a.content_type, a.size) for a in reply.attachments.order_by("id")] == [
+        ("resi.pdf", "application/pdf", 13), ("foto.jpg", "image/jpeg", 3)]

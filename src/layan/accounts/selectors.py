@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from layan.accounts.models import Agent, APIToken, AuditEntry, Role, Team
+from layan.accounts.models import Agent, APIToken, AuditEntry, Availability, Role, Team
 from layan.errors import NotFound, PermissionDenied
 
 
@@ -70,3 +70,11 @@ def audit_trail(*, agent: Agent, object_type: str, object_id) -> QuerySet[AuditE
         .filter(workspace_id=agent.workspace_id, object_type=object_type, object_id=str(object_id))
         .order_by("id")
     )
+
+
+def agents_online(*, workspace_id: int, team_id: int | None = None) -> bool:
+    """Whether anyone takes conversations now: an active agent who is online (in the team, if given)."""
+    agents = Agent.objects.filter(workspace_id=workspace_id, is_active=True, availability=Availability.ONLINE)
+    if team_id is not None:
+        agents = agents.filter(teams__id=team_id)
+    return agents.exists()

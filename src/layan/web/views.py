@@ -28,6 +28,7 @@ from layan.accounts.selectors import (
 )
 from layan.accounts.services import set_availability, update_profile
 from layan.api.pagination import paginate
+from layan.connectors.base import InboundAttachment
 from layan.connectors.models import InboxKind
 from layan.conversations.models import ConversationType, Priority, Status
 from layan.conversations.selectors import (
@@ -59,6 +60,7 @@ from layan.web.selectors import access_saved_view, saved_views
 from layan.web.services import delete_view, save_view
 from layan.web.session import SESSION_WORKSPACE_KEY, session_agent
 
+MAX_COMPOSER_FILES = 10
 AUDIT_SHOWN = 30  # the latest changes on the page; the API has the whole trail
 _ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
 
@@ -257,8 +259,14 @@ def conversation_page(request, number: int):
                       _page_context(agent, conversation, composer=_new_composer(conversation)))
     composer = {name: request.POST.get(name, "") for name in ("to", "cc", "bcc", "text", "key")}
     try:
+        files = request.FILES.getlist("attachments")
+        if len(files) > MAX_COMPOSER_FILES:
+            raise InvalidInput(_("Attach at most %(n)s files to one reply.") % {"n": MAX_COMPOSER_FILES},
+                               field="attachments")
         reply_to_conversation(
             actor=Actor.for_agent(agent), conversation=conversation, text=composer["text"],
+            attachments=[InboundAttachment(filename=f.name, content_type=f.content_type or "application/octet-stream",
+                                           content=f.read()) for f in files],
             to=_addresses(composer["to"]) if is_email else None,
             cc=_addresses(composer["cc"]) if is_email else (),
             bcc=_addresses(composer["bcc"]) if is_email else (),

@@ -32,7 +32,7 @@ def test_a_new_visitor_gets_a_token_and_the_inbox_settings(livechat_inbox):
     assert visitor.identity.startswith(f"{livechat_inbox.public_id}:v:")
     assert data["config"] == {"colour": "#aa3300", "greeting": {"id": "Halo!", "en": "Hello!"},
                               "prechat": {"fields": ["name", "email"], "required": False}, "open": True,
-                              "leave_message": False}
+                              "leave_message": False, "agents_online": False}
     assert data["socket"] == f"/ws/widget/{livechat_inbox.public_id}/"
 
 
@@ -132,3 +132,15 @@ def test_the_widget_script_is_served_as_javascript(db):
     assert response["Content-Type"].startswith("text/javascript")
     assert b"attachShadow" in b"".join(response)
     assert b"innerHTML" not in b"".join(response)
+
+
+def test_the_widget_learns_whether_an_agent_of_the_inbox_team_is_online(world, livechat_inbox):
+    from layan.accounts.services import set_availability
+    from layan.connectors.models import Inbox
+
+    Inbox.objects.filter(pk=livechat_inbox.pk).update(default_team=world.team)
+    set_availability(actor=world.actor, agent=world.other_agent, availability="online")  # another team
+    livechat_inbox.refresh_from_db()
+    assert post_session(livechat_inbox).json()["config"]["agents_online"] is False
+    set_availability(actor=world.actor, agent=world.agent, availability="online")
+    assert post_session(livechat_inbox).json()["config"]["agents_online"] is True

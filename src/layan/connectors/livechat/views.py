@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from layan.accounts.selectors import agents_online
 from layan.connectors.livechat import ratelimit, services
 from layan.connectors.livechat import selectors as livechat
 from layan.connectors.livechat.config import widget_config
@@ -103,7 +104,9 @@ def session(request, inbox):
     ratelimit.hit("session", _client_ip(request), limit=int(config.rate_limit["sessions_per_hour"]), window=3600)
     visitor = start_session(inbox_public_id=inbox.public_id, config=config, token=body.get("token"),
                             user_id=body.get("user_id"), signature=body.get("user_hash"))
-    return JsonResponse({"token": issue_token(visitor), "verified": visitor.verified, "config": config.public(),
+    public = {**config.public(), "agents_online": agents_online(workspace_id=inbox.workspace_id,
+                                                                team_id=inbox.default_team_id)}
+    return JsonResponse({"token": issue_token(visitor), "verified": visitor.verified, "config": public,
                          "socket": f"/ws/widget/{inbox.public_id}/"})
 
 

@@ -16,13 +16,15 @@
       typing: "sedang mengetik…", agent: "Petugas", you: "Anda", sending: "mengirim…", failed: "gagal terkirim",
       read: "dibaca", offline: "Kami sedang di luar jam kerja. Tinggalkan pesan, kami balas lewat email.",
       message: "Pesan", leave: "Kirim pesan", thanks: "Terima kasih! Kami akan membalas lewat email.",
-      reconnecting: "Menyambung ulang…", hello: "Halo! Ada yang bisa kami bantu?"},
+      reconnecting: "Menyambung ulang…", hello: "Halo! Ada yang bisa kami bantu?",
+      away: "Tim kami sedang tidak di tempat. Tulis saja pesan Anda, kami balas secepatnya."},
     en: {open: "Open chat", close: "Close", title: "Chat", placeholder: "Write a message…", send: "Send",
       attach: "Attach a file", name: "Name", email: "Email", whatsapp: "WhatsApp number", start: "Start chat",
       typing: "is typing…", agent: "Agent", you: "You", sending: "sending…", failed: "not sent",
       read: "read", offline: "We are outside office hours. Leave a message and we will reply by email.",
       message: "Message", leave: "Send message", thanks: "Thank you! We will reply by email.",
-      reconnecting: "Reconnecting…", hello: "Hello! How can we help?"},
+      reconnecting: "Reconnecting…", hello: "Hello! How can we help?",
+      away: "Our team is away right now. Write your message and we will reply as soon as we can."},
   }[lang];
   const key = (k) => `layan:${inbox}:${k}`;
   const load = (k, d) => { try { return JSON.parse(localStorage.getItem(key(k))) ?? d; } catch (e) { return d; } };
@@ -262,6 +264,9 @@
     host.style.setProperty("--c", config.colour);
     const greeting = (config.greeting || {})[lang] || T.hello;
     if (!log.querySelector(".greet")) log.prepend(el("div", {class: "note greet", text: greeting}));
+    if (config.open && config.agents_online === false && !log.querySelector(".away")) {
+      log.querySelector(".greet").after(el("div", {class: "note away", text: T.away}));
+    }
     const p = config.prechat;
     if (!config.open && config.leave_message) area.replaceChildren(leaveForm());
     else if (p.fields.length && !prechat && !outbox.length) area.replaceChildren(prechatForm());

@@ -3,8 +3,6 @@ conversation."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -15,10 +13,10 @@ from layan.api.pagination import decode_cursor, encode_cursor, page_size
 from layan.api.schemas import (
     ERRORS,
     CannedReplyIn,
+    CannedReplyLanguageName,
     CannedReplyOut,
     CannedReplyPage,
     CannedReplyPatch,
-    LanguageName,
     RenderedCannedReplyOut,
 )
 from layan.automation import services
@@ -36,7 +34,7 @@ router = Router(tags=["canned replies"])
 
 class CannedReplyQuery(Schema):
     q: str | None = Field(None, max_length=200, description="shortcut prefix first, then title or text")
-    language: LanguageName | Literal[""] | None = Field(
+    language: CannedReplyLanguageName | None = Field(
         None, description="id or en: answers in that language and those without one")
     cursor: str | None = None
     limit: int | None = None

@@ -400,6 +400,10 @@ class MessagePage(Page):
 
 
 # --- automation: canned replies --------------------------------------------------------------
+# "" is an answer for a conversation in any language.
+CannedReplyLanguageName = Literal["id", "en", ""]
+
+
 class CannedReplyOut(Schema):
     id: int
     shortcut: str
@@ -420,7 +424,7 @@ class CannedReplyIn(InputSchema):
     title: str = Field(max_length=1000)
     text: str = Field(max_length=100_000)
     team_id: int | None = None
-    language: LanguageName | Literal[""] = ""
+    language: CannedReplyLanguageName = ""
 
 
 class CannedReplyPatch(InputSchema):
@@ -430,7 +434,7 @@ class CannedReplyPatch(InputSchema):
     title: str | None = Field(None, max_length=1000)
     text: str | None = Field(None, max_length=100_000)
     team_id: int | None = None
-    language: LanguageName | Literal[""] | None = None
+    language: CannedReplyLanguageName | None = None
 
 
 class CannedReplyPage(Page):

@@ -60,7 +60,7 @@ def _clean_text(value: str) -> str:
     if not text.strip():
         raise InvalidInput(_("A canned reply needs a text."), field="text")
     if len(text) > TEXT_MAX_LENGTH:
-        raise InvalidInput(_("A canned reply's text is at most %(n)s characters.") % {"n": f"{TEXT_MAX_LENGTH:,}"},
+        raise InvalidInput(_("A canned reply's text is at most %(n)s characters.") % {"n": TEXT_MAX_LENGTH},
                            field="text")
     return text
 

@@ -179,7 +179,7 @@ _UNTRACKED_MODELS = {"accounts.User", "accounts.APIToken"}
 def _tracked_models():
     from django.apps import apps
 
-    return [model for label in ("accounts", "customers", "connectors", "conversations", "delivery")
+    return [model for label in ("accounts", "customers", "connectors", "conversations", "delivery", "automation", "web")
             for model in apps.get_app_config(label).get_models(include_auto_created=True)
             if model._meta.label not in _UNTRACKED_MODELS]
 

@@ -18,7 +18,9 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from layan.accounts.actors import Actor
 from layan.accounts.models import APIToken, AuditEntry, TeamMembership, User
+from layan.automation.services import create_canned_reply
 from layan.connectors.base import InboundAttachment
 from layan.connectors.ingress import store_raw_email
 from layan.conversations import services as conversations
@@ -27,7 +29,7 @@ from layan.customers.services import IdentityInput
 from layan.delivery.services import deliver_outbox_item
 from layan.web.models import SavedView
 
-LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery", "web")
+LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery", "automation", "web")
 INLINE_ONLY = {TeamMembership}  # edited on its team's page
 PASSWORD = "operator-pass-2026"
 
@@ -40,6 +42,7 @@ REGISTERED = [
     "conversations.Message", "conversations.Participant", "conversations.Attachment",
     "conversations.ConversationLink", "conversations.TimeEntry", "conversations.ReadMarker", "web.SavedView",
     "delivery.OutboxItem", "delivery.DeliveryAttempt",
+    "automation.CannedReply",
 ]
 
 
@@ -66,7 +69,7 @@ def _open_conversation(world, *, email: str, subject: str = "Paket belum sampai"
 def history(world):
     """One of everything: a conversation with a tag, an attachment, a reply with a CC (participant)
     that was delivered (outbox item and attempt), a note with a mention (follower), a link, time and
-    a received raw mail (inbound event) and an agent's read marker."""
+    a received raw mail (inbound event), an agent's read marker and a team's canned reply."""
     conversation = _open_conversation(
         world, email="siti@contoh.id", tags=["pengiriman"],
         attachments=[InboundAttachment(filename="resi.txt", content_type="text/plain", content=b"JNE 123")],
@@ -83,6 +86,8 @@ def history(world):
     SavedView.objects.create(workspace=world.workspace, agent=world.agent, name="VIP terbuka", query="view=all&tag=vip")
     store_raw_email(inbox=world.email_inbox, source="webhook",
                     raw=b"From: Rina <rina@contoh.id>\r\nSubject: Tagihan\r\n\r\nTagihan saya dobel.\r\n")
+    create_canned_reply(actor=Actor.for_agent(world.supervisor), shortcut="resi", title="Nomor resi",
+                        text="Halo {customer_name}, nomor resi Kakak sudah kami kirim.", team=world.team)
     return conversation
 
 
@@ -316,6 +321,21 @@ def test_a_customer_added_in_the_admin_gets_its_identities_in_its_workspace(oper
     customer = Customer.objects.get(name="Rina")
     assert [(i.kind, i.value, i.workspace_id) for i in customer.identities.all()] == [
         ("email", "rina@contoh.id", world.workspace.pk)]
+
+
+def test_a_canned_reply_cannot_be_given_a_team_of_another_workspace(operator, history, other_world):
+    from layan.automation.models import CannedReply
+
+    reply = CannedReply.objects.get()
+    form_class = admin.site._registry[CannedReply].get_form(_operator_request(operator), reply)
+    data = {"shortcut": reply.shortcut, "title": reply.title, "text": reply.text, "language": "",
+            "team": str(other_world.team.pk)}
+
+    form = form_class(data=data, instance=reply)
+
+    assert not form.is_valid()
+    assert "team" in form.errors
+    assert CannedReply.objects.get().team_id == history.workspace.teams.get(name="Layanan Pelanggan").pk
 
 
 def test_autocomplete_of_an_assignee_answers(operator_client, history, world):

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "layan.connectors",
     "layan.conversations",
     "layan.delivery",
+    "layan.automation",
     "layan.web",
 ]
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import pytest
 from django.test import override_settings
 
+from layan.accounts.actors import Actor
 from layan.accounts.models import Agent
+from layan.automation.services import create_canned_reply
 from layan.conversations.models import Conversation, Participant
 from layan.conversations.services import (
     change_status,
@@ -54,6 +56,8 @@ def ids(world) -> dict[str, int]:
         "agent": world.other_agent.pk,
         "participant": Participant.objects.create(conversation=first.conversation, address="ani@contoh.id",
                                                   role="cc").address,
+        "canned_reply": create_canned_reply(actor=Actor.for_agent(world.supervisor), shortcut="ongkir",
+                                            title="Ongkos kirim", text="Halo {customer_name}, ongkir gratis.").pk,
     }
 
 
@@ -111,6 +115,9 @@ WRITE_ENDPOINTS = [
           lambda ids: {"target_id": ids["other_conversation"], "kind": "duplicate"}),
     Write("delete", f"{C}/links/{{link_id}}", "/conversations/{conversation}/links/{link}"),
     Write("post", f"{C}/time", "/conversations/{conversation}/time", {"seconds": 600, "note": "telepon"}, 201),
+    Write("post", "/canned-replies", "/canned-replies", {"shortcut": "resi", "title": "Resi", "text": "Cek resi"}, 201),
+    Write("patch", "/canned-replies/{canned_reply_id}", "/canned-replies/{canned_reply}", {"title": "Ongkir baru"}),
+    Write("delete", "/canned-replies/{canned_reply_id}", "/canned-replies/{canned_reply}", ok=204),
 ]
 WITH_BODY = [w for w in WRITE_ENDPOINTS if w.body is not None]
 WITH_PATH_IDS = [(w, name) for w in WRITE_ENDPOINTS for name in _placeholders(w.path)]
@@ -231,6 +238,7 @@ MISSING = [
     ("post", "/conversations/{conversation}/followers", {"agent_id"}),
     ("post", "/conversations/{conversation}/links", {"target_id", "kind"}),
     ("post", "/conversations/{conversation}/time", {"seconds"}),
+    ("post", "/canned-replies", {"shortcut", "title", "text"}),
 ]
 
 
@@ -289,6 +297,10 @@ WRONG_TYPES = [
     ("post", "/conversations/{conversation}/time", {"seconds": "sejam"}, "seconds"),
     ("post", "/conversations/{conversation}/time", {"seconds": 0}, "seconds"),
     ("post", "/conversations/{conversation}/time", {"seconds": 86_401}, "seconds"),
+    ("post", "/canned-replies", {"shortcut": ["cod"], "title": "COD", "text": "Bisa"}, "shortcut"),
+    ("post", "/canned-replies", {"shortcut": "cod", "title": "COD", "text": "Bisa", "team_id": "cs"}, "team_id"),
+    ("post", "/canned-replies", {"shortcut": "cod", "title": "COD", "text": "Bisa", "language": "jv"}, "language"),
+    ("patch", "/canned-replies/{canned_reply}", {"text": 5}, "text"),
 ]
 
 
@@ -400,6 +412,20 @@ DOMAIN_ERRORS = [
     ("unknown inbox", "post", "/conversations", {**NEW_CONVERSATION, "inbox": MISSING_ID}, 404, "not_found", None),
     ("unknown customer id", "post", "/conversations", {**NEW_CONVERSATION, "customer": {"id": MISSING_ID}}, 404,
      "not_found", None),
+    ("canned shortcut taken", "post", "/canned-replies", {"shortcut": "ongkir", "title": "Lagi", "text": "Isi"}, 409,
+     "duplicate", "shortcut"),
+    ("canned shortcut with a space", "post", "/canned-replies", {"shortcut": "cek resi", "title": "R", "text": "Isi"},
+     400, "invalid_input", "shortcut"),
+    ("canned shortcut with punctuation", "post", "/canned-replies", {"shortcut": "resi?", "title": "R", "text": "Isi"},
+     400, "invalid_input", "shortcut"),
+    ("canned empty text", "post", "/canned-replies", {"shortcut": "resi", "title": "Resi", "text": " "}, 400,
+     "invalid_input", "text"),
+    ("canned oversize text", "post", "/canned-replies", {"shortcut": "resi", "title": "Resi", "text": "x" * 10_001},
+     400, "invalid_input", "text"),
+    ("canned empty text on update", "patch", "/canned-replies/{canned_reply}", {"text": ""}, 400, "invalid_input",
+     "text"),
+    ("canned unknown team", "post", "/canned-replies",
+     {"shortcut": "resi", "title": "Resi", "text": "Isi", "team_id": MISSING_ID}, 404, "not_found", "team"),
 ]
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from layan.accounts.actors import Actor
 from layan.accounts.services import create_agent
+from layan.automation.services import create_canned_reply
 from layan.connectors.base import InboundAttachment
 from layan.connectors.ingress import process_inbound_event, store_raw_email
 from layan.conversations.models import Message, Participant
@@ -50,6 +52,11 @@ def populate(world) -> dict[str, int]:
     log_time(actor=world.actor, conversation=conversation, seconds=300, note="telepon")
     bare = create_customer(actor=world.actor, name="Tanpa Percakapan",
                            identities=[IdentityInput(kind="phone", value="0813-1111-0000")])
+    supervisor = Actor.for_agent(world.supervisor)
+    canned = create_canned_reply(actor=supervisor, shortcut="rekening", title=f"{SECRET} {ws}",
+                                 text=f"{SECRET}: transfer ke rekening {ws}")
+    team_canned = create_canned_reply(actor=supervisor, shortcut="tim", title="Untuk tim", text="Jawaban tim",
+                                      team=world.team)
     return {
         "conversation": conversation.pk,
         "other_conversation": second.conversation.pk,
@@ -66,6 +73,8 @@ def populate(world) -> dict[str, int]:
         "inbox": conversation.inbox_id,
         "participant": Participant.objects.create(conversation=conversation, address=f"ani@{ws}.id", role="cc").address,
         "received_mail": _received_mail(world, conversation),
+        "canned_reply": canned.pk,
+        "team_canned_reply": team_canned.pk,
     }
 
 
@@ -174,7 +183,19 @@ PATH_ID_CASES = [
              role="admin"),
     PathCase("delete", "/teams/{team_id}", "/teams/{team}", role="admin"),
     PathCase("get", "/inboxes/{inbox_id}", "/inboxes/{inbox}"),
+    PathCase("get", "/canned-replies/{canned_reply_id}", "/canned-replies/{canned_reply}"),
+    PathCase("patch", "/canned-replies/{canned_reply_id}", "/canned-replies/{canned_reply}",
+             {"title": "Dibajak", "text": "Dibajak"}, role="supervisor"),
+    PathCase("delete", "/canned-replies/{canned_reply_id}", "/canned-replies/{canned_reply}", role="supervisor"),
+    PathCase("get", "/canned-replies/{canned_reply_id}/render",
+             "/canned-replies/{canned_reply}/render?conversation={conversation}", foreign=frozenset({"canned_reply"})),
+    PathCase("get", "/canned-replies/{canned_reply_id}/render",
+             "/canned-replies/{canned_reply}/render?conversation={conversation}", foreign=frozenset({"conversation"}),
+             label="(own canned reply, foreign conversation)"),
 ]
+# Ids in the query string of an endpoint that answers one object: covered by the PathCases above
+# that make that parameter foreign.
+QUERY_ID_CASES = [("GET", "/canned-replies/{canned_reply_id}/render", "conversation")]
 
 # (role of the caller in workspace A, how it authenticates)
 CALLERS = [("admin", "token"), ("admin", "session"), ("agent", "token"), ("agent", "session")]
@@ -275,6 +296,10 @@ BODY_ID_CASES = [
              lambda own, ref: {"member_ids": [ref["agent"]]}),
     BodyCase("post", "/inboxes", "default_team_id", "/inboxes",
              lambda own, ref: {"kind": "email", "name": "Email baru", "default_team_id": ref["team"]}),
+    BodyCase("post", "/canned-replies", "team_id", "/canned-replies",
+             lambda own, ref: {"shortcut": "baru", "title": "Baru", "text": "Isi", "team_id": ref["team"]}),
+    BodyCase("patch", "/canned-replies/{canned_reply_id}", "team_id", "/canned-replies/{canned_reply}",
+             lambda own, ref: {"team_id": ref["other_team"]}),
 ]
 
 
@@ -338,7 +363,10 @@ def test_list_filters_with_ids_of_other_workspace_find_nothing(route, param, nam
     ("/conversations", {"tag": "tag-warung-lain"}, None),
     ("/customers", {"q": "tono@warung-lain.id"}, None),
     ("/customers", {"q": "Tanpa Percakapan"}, "bare_customer"),  # both have one: only A's is found
-], ids=["subject", "message-text", "tag", "customer-email", "customer-name"])
+    ("/canned-replies", {"q": "rekening warung-lain"}, None),
+    ("/canned-replies", {"q": "rekening"}, "canned_reply"),  # both have /rekening: only A's is found
+], ids=["subject", "message-text", "tag", "customer-email", "customer-name", "canned-reply-text",
+        "canned-reply-shortcut"])
 def test_searching_for_another_workspaces_text_finds_nothing_of_it(route, params, own_match, world, other_world,
                                                                    ids, foreign_ids):
     assert other_world.workspace.slug == "warung-lain"
@@ -358,12 +386,14 @@ def test_lists_show_only_the_callers_workspace(world, other_world, ids, foreign_
     agents = {a["id"] for a in api.get("/agents").json()}
     teams = {t["id"] for t in api.get("/teams").json()}
     inboxes = {i["id"] for i in api.get("/inboxes").json()}
+    canned_replies = {r["id"] for r in api.get("/canned-replies").json()["items"]}
 
     assert conversations == {ids["conversation"], ids["other_conversation"]}
     assert customers == {ids["customer"], ids["other_customer"], ids["bare_customer"]}
     assert customer_conversations == {ids["conversation"]}
     assert agents == {world.admin.pk, world.supervisor.pk, world.agent.pk, world.other_agent.pk}
     assert teams == {world.team.pk, world.other_team.pk}
+    assert canned_replies == {ids["canned_reply"], ids["team_canned_reply"]}
     assert ids["inbox"] in inboxes
     assert foreign_ids["inbox"] not in inboxes
     assert inboxes.isdisjoint({i["id"] for i in other_world.api("admin").get("/inboxes").json()})
@@ -447,6 +477,10 @@ def test_every_id_in_a_request_body_or_filter_is_in_the_isolation_catalogue(open
                       if p["in"] == "query" and _is_integer(p["schema"]) and p["name"] not in NOT_IDS}
     covered = {(c.method.upper(), c.route, c.field) for c in BODY_ID_CASES}
     covered |= {("GET", route, param) for route, param, _name in FILTER_CASES}
+    covered |= set(QUERY_ID_CASES)
+    for method, route, param in QUERY_ID_CASES:
+        assert any((case.method.upper(), case.route) == (method, route) and param in case.foreign_names
+                   and f"{param}={{" in case.path for case in PATH_ID_CASES), (method, route, param)
 
     assert ("POST", "/conversations", "customer.id") in id_inputs  # the walk reaches nested objects
     assert id_inputs - covered == set(), "add these id inputs to BODY_ID_CASES or FILTER_CASES"

@@ -9,6 +9,8 @@ from django.test import Client
 from layan.accounts.actors import Actor
 from layan.accounts.models import Agent, Team, User
 from layan.accounts.services import create_team, revoke_api_token, set_team_members
+from layan.automation.models import CannedReply
+from layan.automation.services import create_canned_reply
 from layan.connectors.base import InboundAttachment
 from layan.connectors.models import Inbox
 from layan.conversations.models import Conversation, Participant
@@ -248,6 +250,68 @@ def test_only_admins_may_create_change_and_delete_teams_and_create_inboxes(metho
     assert database_rows()[model._meta.label] != before[model._meta.label]
 
 
+SUPERVISOR_OR_ADMIN = [
+    ("post", "/canned-replies", {"shortcut": "baru", "title": "Baru", "text": "Jawaban baru"}),
+    ("patch", "/canned-replies/CANNED", {"title": "Judul baru"}),
+    ("delete", "/canned-replies/CANNED", None),
+]
+
+
+def _canned_rows():
+    return list(CannedReply.objects.order_by("pk").values())
+
+
+@pytest.fixture
+def canned(world) -> dict[str, int]:
+    """A canned reply for the whole workspace and one for ``world.other_team``: {name: id}."""
+    supervisor = Actor.for_agent(world.supervisor)
+    return {
+        "CANNED": create_canned_reply(actor=supervisor, shortcut="ongkir", title="Ongkir", text="Halo {customer_name}").pk,
+        "OTHER_TEAM": create_canned_reply(actor=supervisor, shortcut="garansi", title="Garansi", text="Garansi 1 tahun",
+                                          team=world.other_team).pk,
+    }
+
+
+@pytest.mark.parametrize(("method", "path", "body"), SUPERVISOR_OR_ADMIN,
+                         ids=[f"{m.upper()} {p}" for m, p, _b in SUPERVISOR_OR_ADMIN])
+def test_agents_may_not_create_change_or_delete_canned_replies(method, path, body, world, canned, database_rows):
+    path = _fill(path, canned)
+    before, before_canned = database_rows(), _canned_rows()
+
+    refused = _call(world.api("agent"), method, path, body)
+
+    assert refused.status_code == 403, refused.content
+    assert refused.json()["error"]["code"] == "permission_denied"
+    assert _canned_rows() == before_canned
+    assert database_rows() == before
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin"])
+@pytest.mark.parametrize(("method", "path", "body"), SUPERVISOR_OR_ADMIN,
+                         ids=[f"{m.upper()} {p}" for m, p, _b in SUPERVISOR_OR_ADMIN])
+def test_supervisors_and_admins_create_change_and_delete_canned_replies(method, path, body, role, world, canned):
+    before = _canned_rows()
+
+    allowed = _call(world.api(role), method, _fill(path, canned), body)
+
+    assert allowed.status_code in (200, 201, 204), allowed.content
+    assert _canned_rows() != before
+
+
+@pytest.mark.parametrize("suffix", ["", "/render?conversation=CONVERSATION"], ids=["GET /", "GET /render"])
+def test_agent_gets_404_for_a_canned_reply_of_a_team_they_are_not_in(suffix, world, canned, matrix):
+    names = {**canned, "CONVERSATION": matrix["own_team"]}
+
+    hidden = world.api("agent").get(_fill(f"/canned-replies/OTHER_TEAM{suffix}", names))
+    member = world.api("other_agent").get(_fill(f"/canned-replies/OTHER_TEAM{suffix}", {
+        **names, "CONVERSATION": matrix["other_team"]}))
+
+    assert hidden.status_code == 404, hidden.content
+    assert hidden.json()["error"]["code"] == "not_found"
+    assert member.status_code == 200, member.content
+    assert CannedReply.objects.get(pk=canned["OTHER_TEAM"]).usage_count == (1 if suffix else 0)
+
+
 @pytest.fixture
 def two_customers(world):
     keep = create_customer(actor=world.actor, name="Siti", identities=[IdentityInput(kind="email",
@@ -316,7 +380,7 @@ def test_every_role_may_read_agents_teams_inboxes_and_customers(role, world, cus
 
     for path in ("/me", "/agents", f"/agents/{world.admin.pk}", "/teams", f"/teams/{world.team.pk}", "/inboxes",
                  f"/inboxes/{world.email_inbox.pk}", "/customers", f"/customers/{customer.pk}",
-                 f"/customers/{customer.pk}/audit"):
+                 f"/customers/{customer.pk}/audit", "/canned-replies"):
         assert api.get(path).status_code == 200, path
     assert api.get("/me").json()["role"] == role
 

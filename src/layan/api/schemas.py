@@ -397,3 +397,49 @@ class CustomerPage(Page):
 class MessagePage(Page):
     items: list[MessageOut]
 
+
+
+# --- automation: canned replies --------------------------------------------------------------
+# "" is an answer for a conversation in any language.
+CannedReplyLanguageName = Literal["id", "en", ""]
+
+
+class CannedReplyOut(Schema):
+    id: int
+    shortcut: str
+    title: str
+    text: str
+    team_id: int | None
+    language: str
+    usage_count: int
+    created_by_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CannedReplyIn(InputSchema):
+    # Lengths and characters are checked by the service, which names the field at fault; these
+    # bounds only stop absurd bodies before they reach it.
+    shortcut: str = Field(max_length=200)
+    title: str = Field(max_length=1000)
+    text: str = Field(max_length=100_000)
+    team_id: int | None = None
+    language: CannedReplyLanguageName = ""
+
+
+class CannedReplyPatch(InputSchema):
+    """Omit a key to leave it as it is; ``team_id: null`` makes the answer the whole workspace's."""
+
+    shortcut: str | None = Field(None, max_length=200)
+    title: str | None = Field(None, max_length=1000)
+    text: str | None = Field(None, max_length=100_000)
+    team_id: int | None = None
+    language: CannedReplyLanguageName | None = None
+
+
+class CannedReplyPage(Page):
+    items: list[CannedReplyOut]
+
+
+class RenderedCannedReplyOut(Schema):
+    text: str

@@ -41,6 +41,7 @@ from layan.accounts.services import (
     revoke_api_token,
     set_team_members,
 )
+from layan.automation.services import create_canned_reply
 from layan.connectors.models import Inbox, InboxKind
 from layan.connectors.services import create_inbox
 from layan.conversations.models import (
@@ -90,6 +91,45 @@ DEMO_AGENTS = (
     DemoAgent("agent3@demo.layan.id", Role.AGENT, "Nur Aini Siregar", (TEAM_CARE,), language="en"),
 )
 ADMIN_EMAIL = DEMO_AGENTS[0].email
+
+
+@dataclass(frozen=True)
+class DemoCannedReply:
+    shortcut: str
+    title: str
+    text: str
+    team: str | None = None
+
+
+# The shop's saved answers, kept by the supervisor; "/" and the shortcut in the composer.
+DEMO_CANNED_REPLIES = (
+    DemoCannedReply("ongkir", "Ongkos kirim",
+                    "Halo Kak {customer_name}, ongkos kirim dihitung otomatis saat checkout sesuai alamat dan "
+                    "berat paket. Gratis ongkir untuk belanja di atas Rp 150.000 ke seluruh Indonesia."),
+    DemoCannedReply("resi", "Nomor resi",
+                    "Halo Kak {customer_name}, nomor resi dikirim lewat email dan WhatsApp paling lambat 1x24 jam "
+                    "setelah paket diserahkan ke kurir. Kakak juga bisa mengeceknya di menu Pesanan Saya."),
+    DemoCannedReply("refund", "Pengembalian dana",
+                    "Mohon maaf atas ketidaknyamanannya, Kak {customer_name}. Pengembalian dana kami proses dalam "
+                    "3–7 hari kerja ke rekening atau e-wallet yang Kakak gunakan saat membayar. Nomor tiket: "
+                    "#{conversation_number}."),
+    DemoCannedReply("cod", "Bayar di tempat (COD)",
+                    "Bisa, Kak. Pembayaran di tempat (COD) tersedia untuk JNE, J&T Express dan SiCepat dengan "
+                    "maksimal belanja Rp 2.000.000. Siapkan uang pas saat kurir datang ya."),
+    DemoCannedReply("jam-buka", "Jam operasional",
+                    "Tim kami melayani Senin–Sabtu pukul 08.00–21.00 WIB dan Minggu pukul 09.00–17.00 WIB. "
+                    "Pesan di luar jam tersebut kami balas pada jam kerja berikutnya."),
+    DemoCannedReply("terima-kasih", "Terima kasih",
+                    "Terima kasih sudah menghubungi Toko Nusantara, Kak {customer_name}. Jika ada pertanyaan lain, "
+                    "balas saja pesan ini. Salam, {agent_name}."),
+    DemoCannedReply("tukar-ukuran", "Tukar ukuran",
+                    "Tukar ukuran bisa dilakukan maksimal 7 hari setelah paket diterima, Kak {customer_name}, "
+                    "selama label masih terpasang dan barang belum dicuci. Kirim foto barang dan nomor pesanan "
+                    "ya, nanti kami bantu prosesnya.", team=TEAM_SERVICE),
+    DemoCannedReply("promo", "Promo bulan ini",
+                    "Promo bulan ini: diskon 10% dengan kode NUSANTARA10 untuk belanja minimal Rp 200.000, "
+                    "berlaku sampai akhir bulan. Kode tidak bisa digabung dengan promo lain."),
+)
 
 
 @dataclass(frozen=True)
@@ -300,6 +340,10 @@ class _DemoShop:
         self.tags: dict[str, Tag] = {
             t.name: t for t in ensure_tags(workspace_id=ws.pk, names=texts.CONVERSATION_TAGS + texts.CUSTOMER_TAGS)
         }
+        supervisor = next(a for a in self.agents.values() if a.role == Role.SUPERVISOR)
+        for spec in DEMO_CANNED_REPLIES:
+            create_canned_reply(actor=Actor.for_agent(supervisor), shortcut=spec.shortcut, title=spec.title,
+                                text=spec.text, team=self.teams[spec.team] if spec.team else None, language="id")
 
     # --- customers --------------------------------------------------------------------------
     def _unique(self, kind: str, make) -> str:

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
-from layan.web import customer_views, views
+from layan.web import canned_views, customer_views, views
 
 app_name = "web"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("c/<int:number>/note", views.conversation_note, name="conversation-note"),
     path("c/<int:number>/details", views.conversation_details, name="conversation-details"),
     path("attachments/<int:attachment_id>/preview", views.attachment_preview, name="attachment-preview"),
+    path("canned/", canned_views.canned_lookup, name="canned"),
     path("customers/", customer_views.customer_list, name="customers"),
     path("customers/<int:customer_id>/", customer_views.customer_profile, name="customer"),
     path("customers/<int:customer_id>/identities", customer_views.customer_identity_add, name="customer-identity-add"),

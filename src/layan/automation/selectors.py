@@ -1,0 +1,87 @@
+"""Reads for automation: the canned replies an agent may use, the composer's search, and rendering
+an answer's placeholders for one conversation."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from layan.accounts.models import Agent
+from layan.accounts.selectors import agent_team_ids
+from layan.automation.models import CannedReply
+from layan.conversations.models import Conversation
+from layan.errors import NotFound
+
+LOOKUP_LIMIT = 20
+PLACEHOLDERS = ("customer_name", "agent_name", "conversation_number")
+# Only the known names: anything else in braces stays as written.
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+
+
+def usable_canned_replies(agent: Agent) -> QuerySet[CannedReply]:
+    """The workspace's answers for everyone, plus those of the agent's teams; supervisors and
+    admins use every answer of the workspace."""
+    qs = CannedReply.objects.filter(workspace_id=agent.workspace_id)
+    if agent.is_supervisor_or_admin:
+        return qs
+    return qs.filter(Q(team__isnull=True) | Q(team_id__in=agent_team_ids(agent)))
+
+
+def _normalised_query(q: str) -> str:
+    # The composer sends what follows the "/" the agent typed, but may send the slash as well.
+    return (q or "").strip().removeprefix("/").strip().lower()
+
+
+def search_canned_replies(*, agent: Agent, q: str = "", language: str = "") -> QuerySet[CannedReply]:
+    """Every matching answer the agent may use, best first: shortcuts starting with ``q`` (rank 0)
+    before answers whose title or text contains it (rank 1); then the most used, then by shortcut.
+
+    The rows carry ``rank``, so the API pages through them by (rank, -usage_count, shortcut)."""
+    qs = usable_canned_replies(agent).select_related("team")
+    if language:
+        # An answer without a language suits a conversation in any language.
+        qs = qs.filter(language__in=[language, ""])
+    term = _normalised_query(q)
+    if term:
+        prefix = Q(shortcut__startswith=term)
+        qs = qs.filter(prefix | Q(shortcut__contains=term) | Q(title__icontains=term) | Q(text__icontains=term))
+        rank = Case(When(prefix, then=Value(0)), default=Value(1), output_field=IntegerField())
+    else:
+        rank = Value(0, output_field=IntegerField())
+    return qs.annotate(rank=rank).order_by("rank", "-usage_count", "shortcut")
+
+
+def canned_replies_after(qs: QuerySet[CannedReply], *, rank: int, usage_count: int,
+                         shortcut: str) -> QuerySet[CannedReply]:
+    """The rows of ``search_canned_replies`` strictly after the one with this sort key (keyset paging;
+    shortcuts are unique in a workspace, so the key names one row)."""
+    return qs.filter(
+        Q(rank__gt=rank)
+        | Q(rank=rank, usage_count__lt=usage_count)
+        | Q(rank=rank, usage_count=usage_count, shortcut__gt=shortcut)
+    )
+
+
+def canned_replies_for(*, agent: Agent, q: str = "", language: str = "") -> list[CannedReply]:
+    """What the composer offers after "/": the first 20 matches of ``search_canned_replies``."""
+    return list(search_canned_replies(agent=agent, q=q, language=language)[:LOOKUP_LIMIT])
+
+
+def access_canned_reply(*, agent: Agent, canned_reply_id: int) -> CannedReply:
+    found = usable_canned_replies(agent).select_related("team").filter(pk=canned_reply_id).first()
+    if found is None:
+        raise NotFound(_("Canned reply not found."), field="canned_reply")
+    return found
+
+
+def render_canned_reply(*, canned_reply: CannedReply, conversation: Conversation, agent: Agent) -> str:
+    """The answer's text with its placeholders filled for ``conversation``, in one pass: a value
+    that itself looks like a placeholder (a customer called "{agent_name}") is never expanded."""
+    values = {
+        "customer_name": (conversation.customer.name or "").strip(),
+        "agent_name": agent.display_name,
+        "conversation_number": str(conversation.number),
+    }
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], canned_reply.text)

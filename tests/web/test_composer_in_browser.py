@@ -98,3 +98,23 @@ def test_a_bad_address_is_explained_and_the_text_is_kept(page, mailbox, relay, s
     assert page.input_value("#reply-text") == "Jawaban panjang yang tidak boleh hilang."
     assert relay.captured == []
     assert server_side(lambda: Message.objects.filter(direction="out").count()) == 0
+
+
+def test_a_canned_reply_is_inserted_with_slash_and_its_shortcut(page, mailbox, relay, server_side):
+    from layan.automation.services import create_canned_reply
+
+    agent, conversation = mailbox
+    server_side(lambda: create_canned_reply(
+        actor=Actor.for_agent(agent), shortcut="ongkir", title="Ongkos kirim",
+        text="Halo Kak {customer_name}, ongkir ke seluruh Jawa gratis."))
+    log_in(page, agent.user.email)
+    page.goto(f"/c/{conversation.number}/")
+
+    page.click("#reply-text")
+    page.keyboard.type("Baik. /ong")
+    page.wait_for_selector("#canned-list [role=option]")
+    assert page.inner_text("#canned-list [aria-selected=true]") == "/ongkir Ongkos kirim"
+    page.keyboard.press("Enter")
+
+    assert page.input_value("#reply-text") == "Baik. Halo Kak Siti Rahma, ongkir ke seluruh Jawa gratis."
+    assert page.locator("#canned-list").is_hidden()

@@ -50,6 +50,84 @@
     if (row && !event.target.closest("a, input, button, label")) { window.location = row.dataset.href; }
   });
 
+  // Canned replies: "/" and a shortcut in the reply box offers saved answers, Enter or a click
+  // puts the chosen one in place of "/shortcut" (already filled in for this conversation).
+  var canned = { items: [], index: 0, start: -1 };
+
+  function cannedList() { return document.getElementById("canned-list"); }
+
+  function closeCanned() {
+    var list = cannedList();
+    if (list) { list.hidden = true; list.replaceChildren(); }
+    canned.items = [];
+    canned.start = -1;
+  }
+
+  function showCanned() {
+    var list = cannedList();
+    list.replaceChildren();
+    canned.items.forEach(function (item, i) {
+      var option = document.createElement("li");
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", i === canned.index ? "true" : "false");
+      option.dataset.index = String(i);
+      var key = document.createElement("strong");
+      key.textContent = "/" + item.shortcut;
+      option.append(key, " " + item.title);
+      list.append(option);
+    });
+    list.hidden = canned.items.length === 0;
+  }
+
+  function insertCanned(item) {
+    var box = document.getElementById("reply-text");
+    var end = box.selectionStart;
+    box.value = box.value.slice(0, canned.start) + item.text + box.value.slice(end);
+    box.selectionStart = box.selectionEnd = canned.start + item.text.length;
+    var thread = document.querySelector("[data-conversation-id]");
+    // Counts the use (the API renders it once more; what was inserted is already filled in).
+    fetch("/api/v1/canned-replies/" + item.id + "/render?conversation=" + thread.dataset.conversationId,
+          { credentials: "same-origin" });
+    closeCanned();
+    box.focus();
+  }
+
+  var cannedTimer = null;
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (box.id !== "reply-text" || !cannedList()) { return; }
+    var before = box.value.slice(0, box.selectionStart);
+    var match = /(^|\s)\/([\w-]*)$/.exec(before);
+    if (!match) { closeCanned(); return; }
+    canned.start = before.length - match[2].length - 1;
+    clearTimeout(cannedTimer);
+    cannedTimer = setTimeout(function () {
+      var url = cannedList().dataset.url + "&q=" + encodeURIComponent(match[2]);
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (data) { canned.items = data.items || []; canned.index = 0; showCanned(); });
+    }, 120);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.target.id !== "reply-text" || !canned.items.length) { return; }
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      canned.index = (canned.index + step + canned.items.length) % canned.items.length;
+      showCanned();
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      event.preventDefault();
+      insertCanned(canned.items[canned.index]);
+    } else if (event.key === "Escape") {
+      closeCanned();
+    }
+  }, true);
+
+  document.addEventListener("mousedown", function (event) {
+    var option = event.target.closest && event.target.closest("#canned-list [role=option]");
+    if (option) { event.preventDefault(); insertCanned(canned.items[Number(option.dataset.index)]); }
+  });
+
   // Live: the server pushes ids; the page fetches what it shows again.
   var refreshTimer = null;
   function refresh() {

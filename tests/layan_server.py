@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -47,6 +47,7 @@ class Server:
     port: int
     log: Path
     token: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # the install's environment, for more `layan` commands
 
     @property
     def base_url(self) -> str:

@@ -9,8 +9,10 @@ import re
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from layan_server import EMAIL, PASSWORD, layan, prepared_data_dir, start_server
+from shop_site import ShopPage
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +26,7 @@ def server(tmp_path_factory):
           "--password", PASSWORD, "--name", "Sari Dewi")
     running = start_server(env, data_dir)
     running.token = token
+    running.env = env
     try:
         yield running
     finally:
@@ -132,3 +135,45 @@ def test_a_conversation_assigned_to_the_agent_rings_and_notifies(chromium, serve
         assert page.evaluate("Notification.permission") == "granted"
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def shop(server):
+    """A shop's page on its own origin embedding the chat widget of a live chat inbox."""
+    site = ShopPage()
+    public_id = layan(server.env, "shell", "-c", (
+        "from layan.accounts.actors import Actor\n"
+        "from layan.accounts.models import Workspace\n"
+        "from layan.connectors.services import create_inbox\n"
+        "ws = Workspace.objects.get(slug='toko-serve')\n"
+        f"inbox = create_inbox(actor=Actor.system(ws), kind='livechat', name='Chat toko', "
+        f"settings={{'allowed_origins': ['{site.url}']}})\n"
+        "print(inbox.public_id)")).strip().splitlines()[-1]
+    site.embed(layan_url=server.base_url, inbox_public_id=public_id)
+    yield site
+    site.stop()
+
+
+def test_a_chat_from_the_shops_site_appears_in_the_open_inbox_and_the_answer_in_the_widget(
+        chromium, agent_page, shop):
+    page = agent_page
+    page.evaluate("window.notReloaded = true")
+    visitor = chromium.new_context(locale="id-ID")
+    customer = visitor.new_page()
+    customer.set_default_timeout(10_000)
+    try:
+        customer.goto(shop.url)
+        customer.get_by_role("button", name="Buka obrolan").click()
+        customer.get_by_label("Pesan").fill("Kopi gayo 250 gram masih ada, Kak?")
+        customer.get_by_role("button", name="Kirim").click()
+
+        page.wait_for_selector("text=Kopi gayo 250 gram masih ada, Kak?")
+        assert page.evaluate("window.notReloaded") is True
+        page.click("text=Kopi gayo 250 gram masih ada, Kak?")
+        page.wait_for_url(re.compile(r"/c/\d+/$"))
+        page.fill("#reply-text", "Masih ada, Kak. Mau dikirim ke mana?")
+        page.click("button[value=send]")
+
+        expect(customer.locator(".m.agent")).to_contain_text("Masih ada, Kak. Mau dikirim ke mana?")
+    finally:
+        visitor.close()

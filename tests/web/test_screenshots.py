@@ -5,43 +5,18 @@ written to docs/screenshots/ (inbox, conversation page, chat widget; -id and -en
 from __future__ import annotations
 
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from layan_server import embedded_env, layan, start_server
+from shop_site import ShopPage
 
 pytestmark = pytest.mark.slow
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DEMO_LOGIN, DEMO_PASSWORD = "supervisor@demo.layan.id", "layan-demo-2026"
-
-
-class ShopPage:
-    """A shop's website on its own origin with the widget's one script tag."""
-
-    def __init__(self):
-        shop = self
-        self.html = ""
-
-        class Page(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                body = shop.html.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture(scope="module")
@@ -59,16 +34,12 @@ def demo(tmp_path_factory):
         "inbox.save(update_fields=['settings'])\n"
         "print(inbox.public_id)")).strip().splitlines()[-1]  # shell may say what it imported first
     server = start_server(env, data_dir)
-    shop.html = (f'<!doctype html><html><head><meta charset="utf-8"><title>Toko Nusantara</title></head>'
-                 f'<body style="font-family:sans-serif;background:#faf7f2"><h1>Toko Nusantara</h1>'
-                 f'<p>Batik, kopi dan kerajinan dari seluruh Nusantara.</p>'
-                 f'<script src="{server.base_url}/widget/widget.js" data-inbox="{public_id}" async></script>'
-                 f'</body></html>')
+    shop.embed(layan_url=server.base_url, inbox_public_id=public_id)
     try:
         yield server, shop
     finally:
         server.stop()
-        shop.server.shutdown()
+        shop.stop()
 
 
 @pytest.mark.parametrize(("language", "locale"), [("id", "id-ID"), ("en", "en-US")])

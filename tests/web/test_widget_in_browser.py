@@ -8,7 +8,6 @@ a second local server, so every widget request is a real cross-origin one.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -26,6 +25,7 @@ from layan.accounts.actors import Actor
 from layan.connectors.services import create_inbox
 from layan.conversations.models import DeliveryStatus, Message
 from layan.conversations.services import reply_to_conversation
+from layan_server import embedded_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,9 +37,15 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def layan_asgi(settings):
+def layan_asgi(settings, monkeypatch):
     """Layan's ASGI application on a free port, in this process (so it shares the test database)."""
+    from django.db import connections
+
     from layan.asgi import application
+
+    # The server's threads open their own connections; closing each after its request leaves none
+    # behind to hold the test database open when it is dropped.
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
 
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     port = free_port()
@@ -183,7 +189,8 @@ def stop(process: subprocess.Popen) -> None:
 
 @pytest.mark.slow
 def test_the_widget_survives_a_server_restart_and_delivers_the_unsent_message_once(page, shop_site, tmp_path):
-    env = {**os.environ, "LAYAN_DATA_DIR": str(tmp_path), "LAYAN_LANGUAGE": "en"}
+    # An embedded install of its own (SQLite, in-memory layer), whichever database the suite runs on.
+    env = embedded_env(tmp_path)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     layan(env, "migrate", "-v0")
     public_id = layan(env, "shell", "-c", SETUP % shop_site.url).stdout.strip().splitlines()[-1]

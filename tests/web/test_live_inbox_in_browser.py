@@ -177,3 +177,24 @@ def test_a_chat_from_the_shops_site_appears_in_the_open_inbox_and_the_answer_in_
         expect(customer.locator(".m.agent")).to_contain_text("Masih ada, Kak. Mau dikirim ke mana?")
     finally:
         visitor.close()
+
+
+@pytest.mark.parametrize("width", [390, 680])  # a phone, and a laptop at 200% zoom
+def test_the_inbox_and_the_conversation_fit_a_narrow_screen(chromium, server, api, width):
+    created = api.post("/conversations", json={
+        "subject": "Layar kecil", "customer": {"name": "Dewi", "phone": "0812-5555-1212"},
+        "message": {"text": "Halo dari ponsel."}}).json()
+    context = chromium.new_context(base_url=server.base_url, locale="id-ID", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto("/login/")
+        page.fill("#id_username", EMAIL)
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(re.compile(r"/$"))
+        for path in ("/", f"/c/{created['number']}/"):
+            page.goto(path)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+            assert page.locator("#reply-text, #q").first.is_visible()
+    finally:
+        context.close()

@@ -51,3 +51,16 @@ def test_availability_changes_from_the_header_and_refuses_nonsense(world):
 def test_the_profile_needs_a_login(db):
     assert Client().get("/me/")["Location"].startswith("/login/")
     assert Client().post("/me/availability", {"availability": "online"})["Location"].startswith("/login/")
+
+
+def test_colleagues_availability_shows_in_the_inbox_and_the_assignee_lists(world, receive):
+    from layan.accounts.services import set_availability
+
+    set_availability(actor=world.actor, agent=world.other_agent, availability="away")
+    conversation = receive(world.email_inbox, "siti@contoh.id").conversation
+    client = browser(world.admin)
+
+    inbox = client.get("/").content.decode()
+    assert '<li data-availability="away">◐ Sari' in inbox
+    assert "◐ Sari</option>" in inbox
+    assert "◐ Sari</option>" in client.get(f"/c/{conversation.number}/").content.decode()

@@ -22,7 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["/", "/?view=mine", "/?view=unassigned", "/?view=teams", "/?view=all&status=pending",
-         "/?view=all&priority=urgent", "/?view=all&tag=pengiriman", "/?view=all&q=%23123", "/?view=all&sort=created"]
+         "/?view=all&priority=urgent", "/?view=all&tag=pengiriman", "/?view=all&q=%23123", "/?view=all&sort=created",
+         "/inbox/counts"]
 
 
 def prepare_database(url: str | None) -> None:

@@ -9,6 +9,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("inbox/bulk", views.inbox_bulk, name="inbox-bulk"),
+    path("inbox/counts", views.inbox_counts, name="inbox-counts"),
     path("inbox/views", views.inbox_save_view, name="inbox-save-view"),
     path("inbox/views/<int:view_id>/delete", views.inbox_delete_view, name="inbox-delete-view"),
     path("c/<int:number>/", views.conversation_page, name="conversation"),

@@ -36,6 +36,7 @@ from layan.conversations.selectors import (
     access_conversation,
     access_conversation_by_number,
     conversation_messages,
+    count_conversations,
     customer_identities,
     default_recipients,
     list_conversations,
@@ -84,12 +85,25 @@ def home(request):
                "next_url": query.url(cursor=next_cursor, fragment="rows") if next_cursor else None}
     if request.GET.get("fragment") == "rows":
         return render(request, "web/_inbox_rows.html", context)
-    counts = {view: list_conversations(agent=agent, filters=view_filters(view, agent)).count() for view in VIEWS}
     return render(request, "web/inbox.html", {
         **context, "memberships": agents_for_user(request.user), "saved_views": saved_views(agent=agent),
-        "views": [(v, label, counts[v]) for v, label in VIEWS.items()], "sorts": SORTS.items(),
+        "views": [(v, label, None) for v, label in VIEWS.items()], "sorts": SORTS.items(),
         "statuses": Status.choices, "priorities": Priority.choices, "channels": InboxKind.choices,
         "agents": list_agents(agent=agent), "bulk_statuses": Status.choices})
+
+
+@login_required
+@require_GET
+def inbox_counts(request):
+    """The views with their counts, in one query; the inbox loads them after its rows, so the list
+    never waits for counting (and live updates refresh them)."""
+    agent = session_agent(request)
+    if agent is None:
+        raise Http404
+    counts = count_conversations(agent=agent, filters_by_name={v: view_filters(v, agent) for v in VIEWS})
+    current = request.GET.get("view") if request.GET.get("view") in VIEWS else None
+    return render(request, "web/_inbox_views.html", {
+        "views": [(v, label, counts[v]) for v, label in VIEWS.items()], "query": {"view": current}})
 
 
 def _back_to_inbox(request):

@@ -136,6 +136,7 @@
       var inbox = document.querySelector("[data-live-url]");
       if (inbox && window.htmx) {
         window.htmx.ajax("GET", inbox.dataset.liveUrl, { target: "#rows", swap: "innerHTML" });
+        document.body.dispatchEvent(new CustomEvent("layan:changed"));  // the view counts follow
       }
       var thread = document.querySelector("[data-thread-url]");
       if (thread && window.htmx) {

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from layan.connectors.services import create_inbox
 from layan.conversations.models import DeliveryStatus, Message
 from layan.conversations.services import reply_to_conversation
 from layan_server import embedded_env
+from shop_site import ShopPage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,41 +62,11 @@ def layan_asgi(settings, monkeypatch):
     thread.join(10)
 
 
-class ShopSite:
-    """A customer's website on its own origin, serving ``html`` at every path."""
-
-    def __init__(self):
-        site = self
-
-        class Page(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                body = site.html.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.html = ""
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
 def shop_site():
-    site = ShopSite()
+    site = ShopPage()
     yield site
-    site.server.shutdown()
-
-
-def shop_page(layan_url: str, public_id: str) -> str:
-    return f"""<!doctype html><html lang="id"><head><title>Toko Batik Maju</title></head>
-<body><h1>Batik tulis motif parang</h1>
-<script src="{layan_url}/widget/widget.js" data-inbox="{public_id}" async></script></body></html>"""
+    site.stop()
 
 
 def wait_for(fn, timeout=10.0):
@@ -115,7 +85,7 @@ def test_a_customer_chats_from_a_shop_page_and_the_agents_reply_appears_live(pag
                         settings={"allowed_origins": [shop_site.url], "colour": "#7c2d12",
                                   "greeting": {"id": "Selamat datang di Toko Batik Maju!", "en": "Welcome!"},
                                   "prechat": {"fields": ["name", "email"], "required": True}})
-    shop_site.html = shop_page(layan_asgi, inbox.public_id)
+    shop_site.embed(layan_url=layan_asgi, inbox_public_id=inbox.public_id, title="Toko Batik Maju")
 
     page.goto(shop_site.url)
     page.get_by_role("button", name="Buka obrolan").click()
@@ -195,7 +165,7 @@ def test_the_widget_survives_a_server_restart_and_delivers_the_unsent_message_on
     layan(env, "migrate", "-v0")
     public_id = layan(env, "shell", "-c", SETUP % shop_site.url).stdout.strip().splitlines()[-1]
     port = free_port()
-    shop_site.html = shop_page(f"http://127.0.0.1:{port}", public_id)
+    shop_site.embed(layan_url=f"http://127.0.0.1:{port}", inbox_public_id=public_id, title="Toko Batik Maju")
     server = serve(env, port)
     try:
         page.goto(shop_site.url)

@@ -421,3 +421,16 @@ def test_the_customer_views_module_never_writes_and_reads_only_through_selectors
 
     assert offenders == []
 
+
+
+def test_notes_on_a_customer_are_saved_and_shown_beside_their_conversations(world, customers):
+    siti = customers["siti"]
+    conversation = open_conversation(world, siti, "Tanya stok")
+    client = browser(world.agent)
+    client.post(f"/customers/{siti.pk}/", {"name": siti.name, "tier": siti.tier, "tags": "", "language": "id",
+                                           "preferred_channel": "", "notes": "Suka dihubungi sore hari."})
+
+    siti.refresh_from_db()
+    assert siti.notes == "Suka dihubungi sore hari."
+    assert "Suka dihubungi sore hari." in client.get(f"/c/{conversation.number}/").content.decode()
+    assert "Suka dihubungi sore hari." in client.get(f"/customers/{siti.pk}/").content.decode()

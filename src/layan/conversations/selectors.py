@@ -165,7 +165,7 @@ def access_conversation_by_number(*, agent: Agent, number: int) -> Conversation:
 def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
     return (
         Message.objects.filter(conversation=conversation)
-        .select_related("author_agent", "author_customer")
+        .select_related("author_agent", "author_customer", "inbox")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")), "mentions")
         .order_by("id")
     )

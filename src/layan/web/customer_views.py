@@ -29,7 +29,7 @@ from layan.web.session import session_agent
 
 PAGE_SIZE = 50
 MERGE_CANDIDATES = 20
-EDIT_FIELDS = ("name", "tier", "tags", "language", "preferred_channel")
+EDIT_FIELDS = ("name", "tier", "tags", "language", "preferred_channel", "notes")
 
 
 def _agent_or_404(request):
@@ -93,7 +93,7 @@ def customer_list(request):
 
 def _form_of(customer: Customer) -> dict:
     return {"name": customer.name, "tier": customer.tier, "language": customer.language,
-            "preferred_channel": customer.preferred_channel,
+            "preferred_channel": customer.preferred_channel, "notes": customer.notes,
             "tags": ", ".join(sorted(t.name for t in customer.tags.all()))}
 
 
@@ -124,7 +124,7 @@ def _profile(request, agent, customer: Customer, *, status: int = 200, **extra):
 @require_http_methods(["GET", "POST"])
 def customer_profile(request, customer_id: int):
     """The profile and its conversations the agent may see. A POST saves the edit form (name, tier,
-    tags, language, preferred channel) all or nothing; a refused one keeps what was typed. A customer
+    tags, language, preferred channel, notes) all or nothing; a refused one keeps what was typed. A customer
     merged into another sends the browser to that one."""
     agent = _agent_or_404(request)
     customer = _customer_or_404(agent, customer_id)
@@ -136,7 +136,7 @@ def customer_profile(request, customer_id: int):
     try:
         update_customer(actor=Actor.for_agent(agent), customer=customer, name=form["name"], tier=form["tier"],
                         tags=_tags(form["tags"]), language=form["language"],
-                        preferred_channel=form["preferred_channel"])
+                        preferred_channel=form["preferred_channel"], notes=form["notes"])
     except errors.LayanError as exc:
         return _profile(request, agent, customer, status=exc.status, form=form, edit_error=exc)
     messages.success(request, _("Customer saved."))

@@ -73,7 +73,7 @@ def home(request):
     channel, tag and text, in pages of 50 by cursor. ``?fragment=rows`` answers the rows alone
     (the "more" button and live refreshes)."""
     agent = session_agent(request)
-    if agent is None:
+    if agent is None:  # logged in, but not a member of any workspace
         return render(request, "web/home.html", {"agent": None})
     query = parse_inbox_query(request.GET, agent)
     try:

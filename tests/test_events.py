@@ -175,7 +175,7 @@ def test_payloads_carry_ids_only_and_round_trip():
         events.MessageReceived(workspace_id=1, conversation_id=2, message_id=3),
         events.ReplyQueued(workspace_id=1, conversation_id=2, message_id=3, outbox_item_id=4),
         events.NoteAdded(workspace_id=1, conversation_id=2, message_id=3),
-        events.ConversationAssigned(workspace_id=1, conversation_id=2, assignee_id=None, team_id=5),
+        events.ConversationAssigned(workspace_id=1, conversation_id=2, assignee_id=None, team_id=5, by_agent_id=7),
         events.ConversationStatusChanged(workspace_id=1, conversation_id=2, old_status="new", new_status="open"),
         events.ConversationUpdated(workspace_id=1, conversation_id=2, fields=("subject", "priority")),
         events.ConversationsMerged(workspace_id=1, source_id=2, target_id=6),

@@ -59,6 +59,7 @@ class ConversationAssigned(Event):
     conversation_id: int
     assignee_id: int | None
     team_id: int | None
+    by_agent_id: int | None = None  # who assigned it (None: the system); nobody is alerted of their own doing
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ def test_events_carry_ids_only(world, inbound):
         fields = {f.name for f in dataclasses.fields(events.ConversationAssigned)}
         assert pushed == {"event": "ConversationAssigned", "workspace_id": world.workspace.pk,
                           "conversation_id": conversation.pk, "assignee_id": world.agent.pk,
-                          "team_id": world.team.pk}
+                          "team_id": world.team.pk, "by_agent_id": world.admin.pk}
         assert set(pushed) == {"event", *fields}
         await socket.disconnect()
 

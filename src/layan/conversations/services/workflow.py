@@ -184,7 +184,7 @@ def assign_conversation(*, actor: Actor, conversation: Conversation, assignee: A
           {"team": new_team_id, "assignee": new_assignee_id})
     events.publish(events.ConversationAssigned(workspace_id=conversation.workspace_id,
                                                conversation_id=conversation.pk, assignee_id=new_assignee_id,
-                                               team_id=new_team_id))
+                                               team_id=new_team_id, by_agent_id=actor.agent.pk if actor.agent else None))
     return conversation
 
 

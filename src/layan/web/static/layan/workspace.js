@@ -192,6 +192,7 @@
 
   function notifyAssignment(payload) {
     if (payload.event !== "ConversationAssigned" || payload.assignee_id !== myAgentId || myAgentId === null) { return; }
+    if (payload.by_agent_id === myAgentId) { return; }  // taken by themselves: nothing to tell
     var body = document.documentElement.dataset.assignedText || "";
     (window.layanNotifications = window.layanNotifications || []).push(payload.conversation_id);
     beep();

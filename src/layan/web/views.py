@@ -95,8 +95,8 @@ def home(request):
 @login_required
 @require_GET
 def inbox_counts(request):
-    """The views with their counts, in one query; the inbox loads them after its rows, so the list
-    never waits for counting (and live updates refresh them)."""
+    """The views with their counts (see count_conversations); the inbox loads them after its rows,
+    so the list never waits for counting, and live updates refresh them."""
     agent = session_agent(request)
     if agent is None:
         raise Http404

@@ -4,6 +4,7 @@ from layan.connectors.base import ChannelAdapter
 from layan.connectors.email.adapter import EmailAdapter
 from layan.connectors.livechat.adapter import LivechatAdapter
 from layan.connectors.log.adapter import LogAdapter
+from layan.connectors.whatsapp.adapter import WhatsAppAdapter
 
 _log = LogAdapter()
 
@@ -11,6 +12,7 @@ _log = LogAdapter()
 ADAPTERS: dict[str, ChannelAdapter] = {
     "email": EmailAdapter(),
     "livechat": LivechatAdapter(),
+    "whatsapp": WhatsAppAdapter(),
 }
 
 

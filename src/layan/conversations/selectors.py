@@ -264,3 +264,9 @@ def other_conversations_of_customer(*, agent: Agent, conversation: Conversation,
     """The customer's other conversations the agent may see, latest first."""
     return list(visible_conversations(agent).filter(customer_id=conversation.customer_id)
                 .exclude(pk=conversation.pk).order_by("-id")[:limit])
+
+
+def message_id_for_provider_id(*, inbox_id: int, provider_message_id: str) -> int | None:
+    """The message a provider's status callback is about (the id the provider gave it)."""
+    return (Message.objects.filter(inbox_id=inbox_id, provider_message_id=provider_message_id)
+            .values_list("pk", flat=True).first())

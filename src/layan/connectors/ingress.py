@@ -127,6 +127,20 @@ def retry_inbound_event(*, event: InboundEvent) -> None:
             transaction.on_commit(lambda: _enqueue(event.pk))
 
 
+REPLAYABLE = (InboundEventStatus.FAILED, InboundEventStatus.REJECTED, InboundEventStatus.IGNORED)
+
+
+def replay_inbound_event(*, event_id: int) -> InboundEvent:
+    """An operator's replay of an event that did not become a message (after a fix, or to see the
+    reason again): processed now, in this process. A processed event is left alone: its messages
+    exist, and replaying could only find them again."""
+    updated = InboundEvent.objects.filter(pk=event_id, status__in=REPLAYABLE).update(
+        status=InboundEventStatus.PENDING, attempts=0, reason="")
+    if updated:
+        process_inbound_event(event_id=event_id)
+    return InboundEvent.objects.get(pk=event_id)
+
+
 def redrive_pending_inbound_events() -> int:
     """The sweeper: enqueue pending events whose job was lost (the queue is only a doorbell)."""
     from layan import jobs

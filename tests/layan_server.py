@@ -3,11 +3,13 @@ in-memory channel layer) in its own data directory, with a workspace, an admin a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,3 +101,17 @@ def prepared_data_dir(tmp_path_factory) -> tuple[Path, dict[str, str], str]:
           "--name", DISPLAY_NAME)
     token = layan(env, "token", "create", "--workspace", slug, "--agent", EMAIL).strip()
     return data_dir, env, token
+
+
+@contextlib.contextmanager
+def served_install(tmp_path_factory, *commands: tuple[str, ...]) -> Iterator[Server]:
+    """A prepared install (after running each extra `layan` command) served until the block ends."""
+    data_dir, env, token = prepared_data_dir(tmp_path_factory)
+    for args in commands:
+        layan(env, *args)
+    server = start_server(env, data_dir)
+    server.token, server.env = token, env
+    try:
+        yield server
+    finally:
+        server.stop()

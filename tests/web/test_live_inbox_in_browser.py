@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from layan_server import EMAIL, PASSWORD, layan, prepared_data_dir, start_server
+from layan_server import EMAIL, PASSWORD, layan, served_install
 from shop_site import ShopPage
 
 pytestmark = pytest.mark.slow
@@ -21,16 +21,10 @@ COLLEAGUE = "sari@toko-serve.test"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data_dir, env, token = prepared_data_dir(tmp_path_factory)
-    layan(env, "createagent", "--workspace", "toko-serve", "--email", COLLEAGUE, "--role", "agent",
-          "--password", PASSWORD, "--name", "Sari Dewi")
-    running = start_server(env, data_dir)
-    running.token = token
-    running.env = env
-    try:
+    colleague = ("createagent", "--workspace", "toko-serve", "--email", COLLEAGUE, "--role", "agent",
+                 "--password", PASSWORD, "--name", "Sari Dewi")
+    with served_install(tmp_path_factory, colleague) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

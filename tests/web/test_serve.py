@@ -10,19 +10,21 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from layan_server import DISPLAY_NAME, EMAIL, PASSWORD, prepared_data_dir, start_server
+from layan_server import (
+    DISPLAY_NAME,
+    EMAIL,
+    PASSWORD,
+    prepared_data_dir,
+    served_install,
+    start_server,
+)
 
 pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data_dir, env, token = prepared_data_dir(tmp_path_factory)
-    running = start_server(env, data_dir)
-    running.token = token
-    try:
+    with served_install(tmp_path_factory) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

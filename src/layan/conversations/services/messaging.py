@@ -292,15 +292,17 @@ def _reply(*, actor: Actor, conversation: Conversation, text: str, html: str, to
         raise InvalidInput(_("CC and BCC are only for email conversations."), field="cc" if cc else "bcc")
     if is_email:
         own = own_addresses(conversation.inbox.settings)
-        for field, given in (("to", to or ()), ("cc", cc), ("bcc", bcc)):
-            if any(is_own_address(a, own) for a in _clean_addresses(given, field)):
+        given = {field: _clean_addresses(addresses, field) for field, addresses in
+                 (("to", to or ()), ("cc", cc), ("bcc", bcc))}
+        for field, addresses in given.items():
+            if any(is_own_address(a, own) for a in addresses):
                 raise InvalidInput(_("A reply cannot go to this inbox's own address."), field=field)
-        to_list = _clean_addresses(to, "to") if to else default_recipients(conversation=conversation)
+        to_list = given["to"] or default_recipients(conversation=conversation)
         if not to_list:
             raise InvalidInput(_("The customer has no email address to reply to."), field="to")
         kept_cc = [a for a in thread_copies(conversation=conversation) if a not in to_list]
-        cc_list = [a for a in dict.fromkeys([*kept_cc, *_clean_addresses(cc, "cc")]) if a not in to_list]
-        bcc_list = [a for a in _clean_addresses(bcc, "bcc") if a not in to_list and a not in cc_list]
+        cc_list = [a for a in dict.fromkeys([*kept_cc, *given["cc"]]) if a not in to_list]
+        bcc_list = [a for a in given["bcc"] if a not in to_list and a not in cc_list]
         for address in cc_list:
             Participant.objects.get_or_create(conversation=conversation, address=address,
                                               defaults={"role": ParticipantRole.CC})

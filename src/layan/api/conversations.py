@@ -161,7 +161,9 @@ def reply(request, conversation_id: int, payload: ReplyIn,
         cc=payload.cc, bcc=payload.bcc, attachments=[a.decode() for a in payload.attachments],
         status=payload.status, idempotency_key=idempotency_key,
     )
-    return Status((200 if duplicate else 201), render.message_out(access_message(agent=request.agent, message_id=message.pk)))
+    # The reply as this request wrote it: a worker may already be sending it, and a re-read would
+    # answer whichever status it has reached by then.
+    return Status((200 if duplicate else 201), render.message_out(message))
 
 
 @router.post("/{int:conversation_id}/notes", response={201: MessageOut, **ERRORS}, summary="Add an internal note")

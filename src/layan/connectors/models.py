@@ -2,6 +2,7 @@
 raw inbound events every channel stores before it processes them."""
 
 import secrets
+import string
 import uuid
 
 from django.db import models
@@ -31,8 +32,13 @@ class ThreadingPolicy(models.TextChoices):
     ALWAYS_NEW = "always_new", _("Always start a new conversation")
 
 
+_PUBLIC_ID_ALPHABET = string.ascii_letters + string.digits
+
+
 def _public_id() -> str:
-    return secrets.token_urlsafe(12)
+    # Letters and digits only: an id that began with "-" read as an option on the command line
+    # (`layan email fetch -x…`), and one with "_" or "-" is easy to mis-copy from a settings page.
+    return "".join(secrets.choice(_PUBLIC_ID_ALPHABET) for _ in range(16))
 
 
 class Inbox(models.Model):

@@ -9,7 +9,8 @@ from layan.connectors.whatsapp.views import whatsapp_webhook
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("hooks/email/<str:public_id>", receive_raw_email, name="email-webhook"),
+    path("hooks/email/<str:public_id>/", receive_raw_email, name="email-webhook"),
+    path("hooks/email/<str:public_id>", receive_raw_email),  # the address before the one scheme
     path("hooks/whatsapp/<str:public_id>/", whatsapp_webhook, name="whatsapp-webhook"),
     path("widget/", include("layan.connectors.livechat.urls")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,7 @@
 """Inbox kind -> adapter: the only place that knows every channel."""
 
 from layan.connectors.base import ChannelAdapter
+from layan.connectors.config import InboxConfig
 from layan.connectors.email.adapter import EmailAdapter
 from layan.connectors.livechat.adapter import LivechatAdapter
 from layan.connectors.log.adapter import LogAdapter
@@ -18,3 +19,11 @@ ADAPTERS: dict[str, ChannelAdapter] = {
 
 def adapter_for(kind: str) -> ChannelAdapter:
     return ADAPTERS.get(kind, _log)
+
+
+# Inbox kind -> its config model (connectors/<kind>/models.py); kinds without one have no settings.
+CONFIG_MODELS: dict[str, type[InboxConfig]] = {}
+
+
+def config_model_for(kind: str) -> type[InboxConfig] | None:
+    return CONFIG_MODELS.get(kind)

@@ -27,3 +27,16 @@ def inbox_for_webhook(*, public_id: str, kind: str) -> Inbox | None:
 def inbox_by_id(*, inbox_id: int) -> Inbox:
     """An inbox for the system's own work (sending, polling), whatever its state."""
     return Inbox.objects.get(pk=inbox_id)
+
+
+def webhook_path(*, inbox: Inbox) -> str:
+    """The one URL scheme for provider webhooks: /hooks/<kind>/<inbox public id>/."""
+    return f"/hooks/{inbox.kind}/{inbox.public_id}/"
+
+
+def inbox_config(*, inbox: Inbox):
+    """The inbox's config row (connectors/<kind>/models.py), or None when it has none yet."""
+    from layan.connectors.registry import config_model_for
+
+    model = config_model_for(inbox.kind)
+    return model.objects.filter(inbox=inbox).first() if model is not None else None

@@ -53,3 +53,38 @@ def default_api_inbox(*, workspace: Workspace) -> Inbox:
             return Inbox.objects.create(workspace=workspace, kind=InboxKind.API, name="API")
     except IntegrityError:
         return Inbox.objects.get(workspace=workspace, name="API")
+
+
+@transaction.atomic
+def configure_inbox(*, actor: Actor, inbox: Inbox, values: dict):
+    """Set the inbox's channel config (connectors/<kind>/models.py) from ``values``; fields not
+    named keep their value. Returns the saved config row. Audited (secrets are only env names)."""
+    from django.core.exceptions import ValidationError
+
+    from layan.connectors.registry import config_model_for
+
+    model = config_model_for(inbox.kind)
+    if model is None:
+        raise InvalidInput(_("This kind of inbox has no settings."), field="kind")
+    editable = model.form_fields()
+    unknown = sorted(set(values) - set(editable))
+    if unknown:
+        raise InvalidInput(_("Unknown setting: %(name)s.") % {"name": unknown[0]}, field=unknown[0])
+    config = model.objects.select_for_update().filter(inbox=inbox).first() or model(inbox=inbox)
+    before = {} if config._state.adding else {name: getattr(config, name) for name in editable}
+    for name, value in values.items():
+        setattr(config, name, value)
+    try:
+        config.full_clean(exclude=["inbox"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise InvalidInput(" ".join(messages), field=field) from exc
+    config.save()
+    after = {name: getattr(config, name) for name in editable}
+    record_audit(actor=actor, action="inbox.configured", object_type="inbox", object_id=inbox.pk,
+                 before={k: _plain(v) for k, v in before.items()}, after={k: _plain(v) for k, v in after.items()})
+    return config
+
+
+def _plain(value):
+    return value if isinstance(value, str | int | float | bool | type(None) | list | dict) else str(value)

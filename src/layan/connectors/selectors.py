@@ -40,3 +40,34 @@ def inbox_config(*, inbox: Inbox):
 
     model = config_model_for(inbox.kind)
     return model.objects.filter(inbox=inbox).first() if model is not None else None
+
+
+def access_inbox_by_public_id(*, agent: Agent, public_id: str) -> Inbox:
+    inbox = list_inboxes(agent=agent).filter(public_id=public_id).first()
+    if inbox is None:
+        raise NotFound(_("Inbox not found."), field="inbox")
+    return inbox
+
+
+# Kinds a provider calls back on /hooks/<kind>/<public id>/ (live chat is a widget, not a webhook).
+WEBHOOK_KINDS = ("email", "whatsapp", "sms", "telegram", "messenger", "instagram", "voice", "webform", "api")
+
+
+def webhook_url(*, inbox: Inbox) -> str | None:
+    """The absolute URL to give the provider (LAYAN_BASE_URL + the one scheme), or None."""
+    from django.conf import settings
+
+    if inbox.kind not in WEBHOOK_KINDS:
+        return None
+    return settings.LAYAN_BASE_URL + webhook_path(inbox=inbox)
+
+
+def secret_statuses(*, config) -> list[tuple[str, str, bool]]:
+    """For each secret a config names: (field, environment variable, whether it is set). Never the value."""
+    import os
+
+    statuses = []
+    for name in type(config).secret_env_fields:
+        env = str(getattr(config, name) or "")
+        statuses.append((name, env, bool(env and os.environ.get(env))))
+    return statuses

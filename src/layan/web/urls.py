@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
-from layan.web import canned_views, customer_views, views
+from layan.web import canned_views, customer_views, inbox_settings_views, views
 
 app_name = "web"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("customers/<int:customer_id>/identities/<int:identity_id>/remove", customer_views.customer_identity_remove,
          name="customer-identity-remove"),
     path("customers/<int:customer_id>/merge/", customer_views.customer_merge, name="customer-merge"),
+    path("settings/inboxes/", inbox_settings_views.inbox_list, name="settings-inboxes"),
+    path("settings/inboxes/new", inbox_settings_views.inbox_create, name="settings-inbox-create"),
+    path("settings/inboxes/<str:public_id>/", inbox_settings_views.inbox_page, name="settings-inbox"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", auth_views.PasswordResetView.as_view(

@@ -243,3 +243,22 @@
   }
   document.addEventListener("DOMContentLoaded", connect);
 })();
+
+// Copy buttons (the inbox settings page's webhook URL): <button data-copy="#input-id">.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+    if (!button) { return; }
+    var field = document.querySelector(button.dataset.copy);
+    if (!field) { return; }
+    field.select();
+    var done = function () { button.dataset.copied = "yes"; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+})();

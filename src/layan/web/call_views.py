@@ -50,9 +50,8 @@ def conversation_log_call(request, number: int):
         _log(agent, form, customer=conversation.customer, conversation=conversation)
     except LayanError as exc:
         context = _page_context(agent, conversation, composer=_new_composer(conversation))
-        context.update(call_panel(identities=context["customer_identities"], conversation=conversation, form=form,
-                                  error=exc))
-        return render(request, "web/conversation.html", context, status=exc.status)
+        panel = call_panel(identities=context["customer_identities"], conversation=conversation, form=form, error=exc)
+        return render(request, "web/conversation.html", {**context, **panel}, status=exc.status)
     return redirect("web:conversation", number=conversation.number)
 
 

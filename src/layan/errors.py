@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     CONVERSATION_MERGED = "conversation_merged"
     CONVERSATION_CLOSED = "conversation_closed"
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
+    NO_TEXT_REPLIES = "channel_has_no_text_replies"
 
 
 class LayanError(Exception):

@@ -103,3 +103,16 @@ def message_out(m: Message) -> dict:
         "source_url": reverse("api-v1:download_message_source", args=[m.pk]) if m.source_event_id else None,
         "sent_at": m.sent_at, "created_at": m.created_at,
     }
+
+
+def call_out(call) -> dict:
+    """A call (connectors/voice); its agent and conversation loaded with it."""
+    return {
+        "id": call.pk, "customer_id": call.customer_id, "conversation_id": call.conversation_id,
+        "conversation_number": call.conversation.number if call.conversation_id else None,
+        "message_id": call.message_id, "agent": agent_ref(call.agent), "direction": call.direction,
+        "number": call.number, "outcome": call.outcome, "provider_status": call.provider_status,
+        "duration_seconds": call.duration_seconds, "notes": call.notes, "recording_url": call.recording_url,
+        "callback_conversation_id": call.callback_conversation_id, "started_at": call.started_at,
+        "answered_at": call.answered_at, "ended_at": call.ended_at,
+    }

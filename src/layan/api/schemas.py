@@ -443,3 +443,43 @@ class CannedReplyPage(Page):
 
 class RenderedCannedReplyOut(Schema):
     text: str
+
+
+# --- calls -----------------------------------------------------------------------------------
+CallDirectionName = Literal["in", "out"]
+CallOutcomeName = Literal["answered", "missed", "voicemail", "busy", "no_answer", "failed"]
+
+
+class CallIn(InputSchema):
+    customer_id: int
+    direction: CallDirectionName
+    number: str = Field("", max_length=40, description="the number called or calling; the customer's phone if empty")
+    duration_seconds: int = Field(0, ge=0, le=86400)
+    outcome: CallOutcomeName
+    notes: str = Field("", max_length=10000)
+    conversation_id: int | None = Field(None, description="where the call goes on the timeline; by default the "
+                                                          "customer's open phone conversation, or a new one")
+
+
+class CallOut(Schema):
+    id: int
+    customer_id: int
+    conversation_id: int | None
+    conversation_number: int | None
+    message_id: int | None
+    agent: AgentRef | None
+    direction: str
+    number: str
+    outcome: str
+    provider_status: str
+    duration_seconds: int
+    notes: str
+    recording_url: str
+    callback_conversation_id: int | None
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+
+
+class CallPage(Page):
+    items: list[CallOut]

@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from layan.api.accounts import router as accounts_router
 from layan.api.auth import AUTH
 from layan.api.automation import router as canned_replies_router
+from layan.api.calls import router as calls_router
 from layan.api.conversations import messages_router
 from layan.api.conversations import router as conversations_router
 from layan.api.customers import router as customers_router
@@ -27,5 +28,6 @@ install_error_handlers(api)
 api.add_router("/conversations", conversations_router)
 api.add_router("/customers", customers_router)
 api.add_router("/canned-replies", canned_replies_router)
+api.add_router("/calls", calls_router)
 api.add_router("/", accounts_router)
 api.add_router("/", messages_router)

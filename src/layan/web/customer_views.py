@@ -25,6 +25,7 @@ from layan.conversations.selectors import ConversationFilters, list_conversation
 from layan.customers.models import ChannelKind, Customer, IdentityKind, Tier
 from layan.customers.selectors import access_customer, access_identity, customer_directory
 from layan.customers.services import add_identity, merge_customers, remove_identity, update_customer
+from layan.web.calls import call_panel
 from layan.web.session import session_agent
 
 PAGE_SIZE = 50
@@ -115,7 +116,8 @@ def _profile(request, agent, customer: Customer, *, status: int = 200, **extra):
         "next_conversations": "?" + urlencode({"cursor": next_cursor}) if next_cursor else None,
         "form": _form_of(customer), "identity_form": {"kind": IdentityKind.EMAIL, "value": ""},
         "tiers": Tier.choices, "channels": ChannelKind.choices, "identity_kinds": IdentityKind.choices,
-        "languages": settings.LANGUAGES, "may_merge": _may_merge(agent), **extra,
+        "languages": settings.LANGUAGES, "may_merge": _may_merge(agent),
+        **call_panel(identities=customer.identities.all()), **extra,
     }
     return render(request, "web/customers/profile.html", context, status=status)
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
-from layan.web import canned_views, customer_views, inbox_settings_views, views
+from layan.web import call_views, canned_views, customer_views, inbox_settings_views, views
 
 app_name = "web"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("c/<int:number>/", views.conversation_page, name="conversation"),
     path("c/<int:number>/note", views.conversation_note, name="conversation-note"),
     path("c/<int:number>/details", views.conversation_details, name="conversation-details"),
+    path("c/<int:number>/call", call_views.conversation_log_call, name="conversation-call"),
     path("attachments/<int:attachment_id>/preview", views.attachment_preview, name="attachment-preview"),
     path("canned/", canned_views.canned_lookup, name="canned"),
     path("customers/", customer_views.customer_list, name="customers"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/identities/<int:identity_id>/remove", customer_views.customer_identity_remove,
          name="customer-identity-remove"),
     path("customers/<int:customer_id>/merge/", customer_views.customer_merge, name="customer-merge"),
+    path("customers/<int:customer_id>/call", call_views.customer_log_call, name="customer-call"),
     path("settings/inboxes/", inbox_settings_views.inbox_list, name="settings-inboxes"),
     path("settings/inboxes/new", inbox_settings_views.inbox_create, name="settings-inbox-create"),
     path("settings/inboxes/<str:public_id>/", inbox_settings_views.inbox_page, name="settings-inbox"),

@@ -56,6 +56,7 @@ from layan.conversations.services import (
     tag,
 )
 from layan.errors import InvalidInput, LayanError, NotFound
+from layan.web.calls import call_panel
 from layan.web.inbox import PAGE_SIZE, SORTS, VIEWS, parse_inbox_query, view_filters
 from layan.web.selectors import access_saved_view, saved_views
 from layan.web.services import delete_view, save_view
@@ -238,9 +239,10 @@ def _addresses(value: str) -> list[str]:
 
 
 def _page_context(agent, conversation, **extra) -> dict:
+    identities = customer_identities(customer_id=conversation.customer_id)
     return {"agent": agent, "conversation": conversation, "is_email": conversation.channel == InboxKind.EMAIL,
             "messages": conversation_messages(conversation=conversation),
-            "customer_identities": customer_identities(customer_id=conversation.customer_id),
+            "customer_identities": identities, **call_panel(identities=identities, conversation=conversation),
             "other_conversations": other_conversations_of_customer(agent=agent, conversation=conversation),
             "agents": list_agents(agent=agent), "teams": list_teams(agent=agent), "statuses": Status.choices,
             "priorities": Priority.choices, "types": ConversationType.choices, "preview_types": PREVIEW_TYPES,

@@ -1,5 +1,10 @@
 """The only writers of conversations. Split by capability; import from here."""
 
+from layan.conversations.services.calls import (
+    amend_call_message,
+    open_task_conversation,
+    record_call_message,
+)
 from layan.conversations.services.messaging import (
     CreateResult,
     ReceiveResult,
@@ -36,6 +41,7 @@ __all__ = [
     "ReceiveResult",
     "add_follower",
     "add_note",
+    "amend_call_message",
     "assign_conversation",
     "change_status",
     "create_conversation",
@@ -45,7 +51,9 @@ __all__ = [
     "mark_read",
     "merge_conversations",
     "move_conversations_to_customer",
+    "open_task_conversation",
     "receive_inbound_message",
+    "record_call_message",
     "record_delivery_status",
     "remove_follower",
     "remove_participant",

@@ -287,6 +287,10 @@ def _reply(*, actor: Actor, conversation: Conversation, text: str, html: str, to
            idempotency_key: str | None) -> Message:
     from layan.delivery.services import enqueue_outbound
 
+    if conversation.channel == InboxKind.VOICE:
+        # A phone inbox has no text to send: the agent calls back and logs the call.
+        raise Conflict(_("This is a phone conversation: call the customer back and log the call instead of "
+                         "replying."), code=ErrorCode.NO_TEXT_REPLIES)
     is_email = conversation.channel == InboxKind.EMAIL
     if (cc or bcc) and not is_email:
         raise InvalidInput(_("CC and BCC are only for email conversations."), field="cc" if cc else "bcc")

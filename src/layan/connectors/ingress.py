@@ -32,6 +32,8 @@ PROCESSORS = {
     "email": "layan.connectors.email.inbound:process_email_event",
     "livechat": "layan.connectors.livechat.inbound:process_livechat_event",
     "whatsapp": "layan.connectors.whatsapp.inbound:process_whatsapp_event",
+    "messenger": "layan.connectors.messenger.inbound:process_messenger_event",
+    "instagram": "layan.connectors.instagram.inbound:process_instagram_event",
 }
 
 

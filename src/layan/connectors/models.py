@@ -117,3 +117,7 @@ class InboundEvent(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.pk} ({self.status})"
+
+
+from layan.connectors.instagram.models import InstagramConfig  # noqa: E402, F401
+from layan.connectors.messenger.models import MessengerConfig  # noqa: E402, F401

@@ -3,8 +3,12 @@
 from layan.connectors.base import ChannelAdapter
 from layan.connectors.config import InboxConfig
 from layan.connectors.email.adapter import EmailAdapter
+from layan.connectors.instagram.adapter import InstagramAdapter
+from layan.connectors.instagram.models import InstagramConfig
 from layan.connectors.livechat.adapter import LivechatAdapter
 from layan.connectors.log.adapter import LogAdapter
+from layan.connectors.messenger.adapter import MessengerAdapter
+from layan.connectors.messenger.models import MessengerConfig
 from layan.connectors.whatsapp.adapter import WhatsAppAdapter
 
 _log = LogAdapter()
@@ -14,6 +18,8 @@ ADAPTERS: dict[str, ChannelAdapter] = {
     "email": EmailAdapter(),
     "livechat": LivechatAdapter(),
     "whatsapp": WhatsAppAdapter(),
+    "messenger": MessengerAdapter(),
+    "instagram": InstagramAdapter(),
 }
 
 
@@ -22,7 +28,10 @@ def adapter_for(kind: str) -> ChannelAdapter:
 
 
 # Inbox kind -> its config model (connectors/<kind>/models.py); kinds without one have no settings.
-CONFIG_MODELS: dict[str, type[InboxConfig]] = {}
+CONFIG_MODELS: dict[str, type[InboxConfig]] = {
+    "messenger": MessengerConfig,
+    "instagram": InstagramConfig,
+}
 
 
 def config_model_for(kind: str) -> type[InboxConfig] | None:

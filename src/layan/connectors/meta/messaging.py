@@ -174,7 +174,10 @@ def _receipt(account_id: str, item: dict, status: str, body: dict) -> Receipt | 
 
 def parse_messaging(raw: bytes, *, platform: str) -> ParsedMessaging:
     """Every message and receipt in a delivery. Raises ValueError when it is not one of ``platform``'s."""
-    data = json.loads(raw.decode("utf-8"))
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError as exc:  # nesting no provider sends
+        raise ValueError("JSON nested too deeply") from exc
     if not isinstance(data, dict) or data.get("object") != OBJECTS[platform]:
         raise ValueError(f"not a {platform} messaging webhook")
     messages, receipts, accounts, echoes = [], [], [], 0

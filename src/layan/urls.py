@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from layan.api.v1 import api
 from layan.connectors.email.views import receive_raw_email
+from layan.connectors.instagram.views import instagram_webhook
+from layan.connectors.messenger.views import messenger_webhook
 from layan.connectors.voice.views import voice_status_callback
 from layan.connectors.whatsapp.views import whatsapp_webhook
 
@@ -14,6 +16,8 @@ urlpatterns = [
     path("hooks/email/<str:public_id>", receive_raw_email),  # the address before the one scheme
     path("hooks/whatsapp/<str:public_id>/", whatsapp_webhook, name="whatsapp-webhook"),
     path("hooks/voice/<str:public_id>/", voice_status_callback, name="voice-webhook"),
+    path("hooks/messenger/<str:public_id>/", messenger_webhook, name="messenger-webhook"),
+    path("hooks/instagram/<str:public_id>/", instagram_webhook, name="instagram-webhook"),
     path("widget/", include("layan.connectors.livechat.urls")),
     path("admin/", admin.site.urls),
     path("", include("layan.web.urls")),

@@ -89,6 +89,8 @@ class OutboundMessage:
     thread_ids: tuple[str, ...] = ()
     # Sent by Layan on its own (an acknowledgement), not written by a person.
     automatic: bool = False
+    # When the customer last wrote: chat providers' reply windows (Messenger's tag) depend on it.
+    last_customer_message_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ PROCESSORS = {
     "livechat": "layan.connectors.livechat.inbound:process_livechat_event",
     "whatsapp": "layan.connectors.whatsapp.inbound:process_whatsapp_event",
     "voice": "layan.connectors.voice.inbound:process_voice_event",
+    "messenger": "layan.connectors.messenger.inbound:process_messenger_event",
+    "instagram": "layan.connectors.instagram.inbound:process_instagram_event",
 }
 
 

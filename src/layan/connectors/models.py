@@ -119,4 +119,6 @@ class InboundEvent(models.Model):
         return f"{self.source} {self.pk} ({self.status})"
 
 
+from layan.connectors.instagram.models import InstagramConfig  # noqa: E402, F401
+from layan.connectors.messenger.models import MessengerConfig  # noqa: E402, F401
 from layan.connectors.voice.models import Call, VoiceConfig  # noqa: E402, F401

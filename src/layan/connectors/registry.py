@@ -3,8 +3,12 @@
 from layan.connectors.base import ChannelAdapter
 from layan.connectors.config import InboxConfig
 from layan.connectors.email.adapter import EmailAdapter
+from layan.connectors.instagram.adapter import InstagramAdapter
+from layan.connectors.instagram.models import InstagramConfig
 from layan.connectors.livechat.adapter import LivechatAdapter
 from layan.connectors.log.adapter import LogAdapter
+from layan.connectors.messenger.adapter import MessengerAdapter
+from layan.connectors.messenger.models import MessengerConfig
 from layan.connectors.voice.adapter import VoiceAdapter
 from layan.connectors.voice.models import VoiceConfig
 from layan.connectors.whatsapp.adapter import WhatsAppAdapter
@@ -17,6 +21,8 @@ ADAPTERS: dict[str, ChannelAdapter] = {
     "livechat": LivechatAdapter(),
     "whatsapp": WhatsAppAdapter(),
     "voice": VoiceAdapter(),
+    "messenger": MessengerAdapter(),
+    "instagram": InstagramAdapter(),
 }
 
 
@@ -27,6 +33,8 @@ def adapter_for(kind: str) -> ChannelAdapter:
 # Inbox kind -> its config model (connectors/<kind>/models.py); kinds without one have no settings.
 CONFIG_MODELS: dict[str, type[InboxConfig]] = {
     "voice": VoiceConfig,
+    "messenger": MessengerConfig,
+    "instagram": InstagramConfig,
 }
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 REPLY_WINDOWS: dict[str, timedelta] = {
     "whatsapp": timedelta(hours=24),
-    "messenger": timedelta(hours=24),
-    "instagram": timedelta(hours=24),
+    "messenger": timedelta(days=7),  # 24 hours free, then 7 days tagged HUMAN_AGENT (meta/send.py)
+    "instagram": timedelta(days=7),
 }
 
 

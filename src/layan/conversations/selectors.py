@@ -270,3 +270,22 @@ def message_id_for_provider_id(*, inbox_id: int, provider_message_id: str) -> in
     """The message a provider's status callback is about (the id the provider gave it)."""
     return (Message.objects.filter(inbox_id=inbox_id, provider_message_id=provider_message_id)
             .values_list("pk", flat=True).first())
+
+
+def replies_awaiting_receipt(*, inbox_id: int, identity_kind: str, identity_value: str,
+                             sent_until=None, up_to_message_id: int | None = None) -> list[int]:
+    """Our sent (or delivered) replies to one customer identity in an inbox, written up to a time
+    or up to one message: what a chat provider's watermark receipt ("everything before this was
+    read") moves forward."""
+    from layan.conversations.models import DeliveryStatus, Direction
+
+    replies = Message.objects.filter(
+        inbox_id=inbox_id, direction=Direction.OUTBOUND, is_note=False,
+        delivery_status__in=[DeliveryStatus.SENT, DeliveryStatus.DELIVERED],
+        conversation__customer__identities__kind=identity_kind,
+        conversation__customer__identities__value=identity_value)
+    if sent_until is not None:
+        replies = replies.filter(created_at__lte=sent_until)
+    if up_to_message_id is not None:
+        replies = replies.filter(pk__lte=up_to_message_id)
+    return list(replies.order_by("id").values_list("pk", flat=True).distinct())

@@ -118,6 +118,8 @@ WRITE_ENDPOINTS = [
     Write("post", "/canned-replies", "/canned-replies", {"shortcut": "resi", "title": "Resi", "text": "Cek resi"}, 201),
     Write("patch", "/canned-replies/{canned_reply_id}", "/canned-replies/{canned_reply}", {"title": "Ongkir baru"}),
     Write("delete", "/canned-replies/{canned_reply_id}", "/canned-replies/{canned_reply}", ok=204),
+    Write("post", "/calls", "/calls", lambda ids: {"customer_id": ids["customer"], "direction": "in",
+                                                   "outcome": "answered", "duration_seconds": 95}, 201),
 ]
 WITH_BODY = [w for w in WRITE_ENDPOINTS if w.body is not None]
 WITH_PATH_IDS = [(w, name) for w in WRITE_ENDPOINTS for name in _placeholders(w.path)]

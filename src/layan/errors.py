@@ -20,6 +20,8 @@ class ErrorCode(StrEnum):
     CONVERSATION_MERGED = "conversation_merged"
     CONVERSATION_CLOSED = "conversation_closed"
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
+    REPLY_WINDOW_CLOSED = "reply_window_closed"
+    PROVIDER_ERROR = "provider_error"
 
 
 class LayanError(Exception):
@@ -53,3 +55,10 @@ class PermissionDenied(LayanError):
 class Conflict(LayanError):
     status = 409
     default_code = ErrorCode.CONFLICT
+
+
+class ProviderError(LayanError):
+    """A channel provider refused or could not be reached while a person waited (a template sync)."""
+
+    status = 502
+    default_code = ErrorCode.PROVIDER_ERROR

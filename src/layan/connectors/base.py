@@ -89,6 +89,8 @@ class OutboundMessage:
     thread_ids: tuple[str, ...] = ()
     # Sent by Layan on its own (an acknowledgement), not written by a person.
     automatic: bool = False
+    # The message's channel facts (e.g. metadata["whatsapp"]["template"] for a template send).
+    metadata: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

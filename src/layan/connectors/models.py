@@ -117,3 +117,7 @@ class InboundEvent(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.pk} ({self.status})"
+
+
+# Each channel's config model lives in its package; importing it here registers it with this app.
+from layan.connectors.whatsapp.models import WhatsAppConfig, WhatsAppTemplate  # noqa: E402, F401

@@ -6,6 +6,7 @@ from layan.connectors.email.adapter import EmailAdapter
 from layan.connectors.livechat.adapter import LivechatAdapter
 from layan.connectors.log.adapter import LogAdapter
 from layan.connectors.whatsapp.adapter import WhatsAppAdapter
+from layan.connectors.whatsapp.models import WhatsAppConfig
 
 _log = LogAdapter()
 
@@ -22,7 +23,9 @@ def adapter_for(kind: str) -> ChannelAdapter:
 
 
 # Inbox kind -> its config model (connectors/<kind>/models.py); kinds without one have no settings.
-CONFIG_MODELS: dict[str, type[InboxConfig]] = {}
+CONFIG_MODELS: dict[str, type[InboxConfig]] = {
+    "whatsapp": WhatsAppConfig,
+}
 
 
 def config_model_for(kind: str) -> type[InboxConfig] | None:

@@ -74,6 +74,7 @@ def _outbound(item: OutboxItem) -> OutboundMessage:
         conversation_number=conversation.number,
         thread_ids=thread_provider_ids(conversation_id=conversation.pk, before_message_id=message.pk),
         automatic=bool((message.metadata or {}).get("automatic")),
+        metadata=dict(message.metadata or {}),
     )
 
 

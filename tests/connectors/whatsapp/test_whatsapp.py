@@ -15,7 +15,6 @@ from layan.connectors.fake_provider import Answer
 from layan.connectors.ingress import process_inbound_event
 from layan.connectors.meta.webhooks import sign
 from layan.connectors.models import InboundEvent
-from layan.connectors.whatsapp.parsing import parse_webhook
 from layan.conversations import services
 from layan.conversations.models import Conversation, DeliveryStatus, Message
 from layan.customers.models import Customer, Identity
@@ -173,9 +172,3 @@ def test_a_whatsapp_customer_who_later_emails_from_a_known_address_is_one_custom
 
     assert by_mail.message.author_customer_id == customer.pk
     assert set(Conversation.objects.values_list("customer_id", flat=True)) == {customer.pk}
-
-
-def test_the_parser_rejects_what_is_not_a_whatsapp_webhook():
-    with pytest.raises(ValueError, match="not a WhatsApp"):
-        parse_webhook(b'{"object": "page", "entry": []}')
-    assert parse_webhook(payload("status_delivered", WAMID_PLACEHOLDER="wamid.x")).messages == ()

@@ -3,6 +3,7 @@ into text an agent reads and the facts kept in metadata; any bytes either parse 
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -96,10 +97,8 @@ json_values = st.recursive(
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400))
 def test_any_bytes_parse_or_raise_value_error(raw):
-    try:
+    with contextlib.suppress(ValueError):  # anything else fails the test
         parse_webhook(raw)
-    except ValueError:
-        pass
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -107,7 +106,5 @@ def test_any_bytes_parse_or_raise_value_error(raw):
 def test_any_json_shaped_like_a_webhook_parses_or_raises_value_error(value):
     if isinstance(value, dict):
         value["object"] = "whatsapp_business_account"
-    try:
+    with contextlib.suppress(ValueError):
         parse_webhook(json.dumps(value).encode())
-    except ValueError:
-        pass

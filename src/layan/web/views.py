@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.messages import get_messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect, render

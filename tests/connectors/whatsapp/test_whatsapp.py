@@ -172,3 +172,40 @@ def test_a_whatsapp_customer_who_later_emails_from_a_known_address_is_one_custom
 
     assert by_mail.message.author_customer_id == customer.pk
     assert set(Conversation.objects.values_list("customer_id", flat=True)) == {customer.pk}
+
+
+def test_an_inbox_without_a_phone_number_id_records_the_reply_through_the_log_adapter(world, graph):
+    from layan.conversations.services import create_conversation
+    from layan.customers.services import IdentityInput
+
+    opened = create_conversation(actor=world.actor, inbox=world.whatsapp_inbox, subject="Tanya", text="Halo",
+                                 customer_identities=[IdentityInput("whatsapp", "0812-3456-7890")]).conversation
+    reply, _dup = services.reply_to_conversation(actor=world.actor, conversation=opened, text="Halo juga")
+
+    assert deliver_outbox_item(outbox_item_id=OutboxItem.objects.get(message=reply).pk) == "sent"
+    reply.refresh_from_db()
+    assert reply.provider_message_id.startswith("log-")
+    assert graph.requests == []
+
+
+def test_the_data_migration_moves_settings_keys_into_the_config(world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from layan.connectors.models import Inbox
+    from layan.connectors.whatsapp.models import WhatsAppConfig
+
+    migration = import_module("layan.connectors.migrations.0004_whatsapp")
+    old = Inbox.objects.create(workspace=world.workspace, kind="whatsapp", name="WA lama", settings={
+        "phone_number_id": "106540352242922", "app_secret_env": "WA_SECRET", "access_token_env": "WA_TOKEN",
+        "graph_url": "https://graph.facebook.com", "api_version": "v20.0", "catatan": "tetap"})
+
+    migration.settings_to_config(apps, None)
+
+    config = WhatsAppConfig.objects.get(inbox=old)
+    assert (config.phone_number_id, config.app_secret_env, config.access_token_env, config.api_version) == (
+        "106540352242922", "WA_SECRET", "WA_TOKEN", "v20.0")
+    old.refresh_from_db()
+    assert old.settings == {"catatan": "tetap"}
+    assert not WhatsAppConfig.objects.filter(inbox=world.whatsapp_inbox).exists()  # nothing to move there

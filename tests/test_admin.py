@@ -37,7 +37,7 @@ REGISTERED = [
     "accounts.User", "accounts.Workspace", "accounts.Agent", "accounts.Team", "accounts.Tag",
     "accounts.APIToken", "accounts.AuditEntry",
     "customers.Customer", "customers.Identity",
-    "connectors.Inbox", "connectors.InboundEvent",
+    "connectors.Inbox", "connectors.InboundEvent", "connectors.WhatsAppConfig", "connectors.WhatsAppTemplate",
     "conversations.Conversation", "conversations.ConversationTag", "conversations.Follower",
     "conversations.Message", "conversations.Participant", "conversations.Attachment",
     "conversations.ConversationLink", "conversations.TimeEntry", "conversations.ReadMarker", "web.SavedView",
@@ -84,6 +84,12 @@ def history(world):
     conversations.log_time(actor=world.actor, conversation=conversation, seconds=300, note="cek resi")
     conversations.mark_read(agent=world.agent, conversation=conversation)
     SavedView.objects.create(workspace=world.workspace, agent=world.agent, name="VIP terbuka", query="view=all&tag=vip")
+    from layan.connectors.services import configure_inbox
+    from layan.connectors.whatsapp.fake_provider import DEFAULT_TEMPLATES
+    from layan.connectors.whatsapp.services import store_templates
+
+    configure_inbox(actor=world.actor, inbox=world.whatsapp_inbox, values={"phone_number_id": "106540352242922"})
+    store_templates(inbox=world.whatsapp_inbox, items=DEFAULT_TEMPLATES)
     store_raw_email(inbox=world.email_inbox, source="webhook",
                     raw=b"From: Rina <rina@contoh.id>\r\nSubject: Tagihan\r\n\r\nTagihan saya dobel.\r\n")
     create_canned_reply(actor=Actor.for_agent(world.supervisor), shortcut="resi", title="Nomor resi",

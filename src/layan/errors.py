@@ -21,6 +21,8 @@ class ErrorCode(StrEnum):
     CONVERSATION_CLOSED = "conversation_closed"
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
     NO_TEXT_REPLIES = "channel_has_no_text_replies"
+    REPLY_WINDOW_CLOSED = "reply_window_closed"
+    PROVIDER_ERROR = "provider_error"
 
 
 class LayanError(Exception):
@@ -54,3 +56,10 @@ class PermissionDenied(LayanError):
 class Conflict(LayanError):
     status = 409
     default_code = ErrorCode.CONFLICT
+
+
+class ProviderError(LayanError):
+    """A channel provider refused or could not be reached while a person waited (a template sync)."""
+
+    status = 502
+    default_code = ErrorCode.PROVIDER_ERROR

@@ -160,6 +160,7 @@ def reply(request, conversation_id: int, payload: ReplyIn,
         actor=request.actor, conversation=conversation, text=payload.text, html=payload.html, to=payload.to,
         cc=payload.cc, bcc=payload.bcc, attachments=[a.decode() for a in payload.attachments],
         status=payload.status, idempotency_key=idempotency_key,
+        template=payload.template.model_dump() if payload.template is not None else None,
     )
     # The reply as this request wrote it: a worker may already be sending it, and a re-read would
     # answer whichever status it has reached by then.

@@ -319,6 +319,14 @@ class ConversationPatch(InputSchema):
     custom_fields: dict | None = None
 
 
+class TemplateIn(InputSchema):
+    """An approved WhatsApp template (synced from Meta) and its body parameters, in order."""
+
+    name: str = Field(min_length=1, max_length=512)
+    language: str = Field(min_length=1, max_length=16, description="Meta's language code, e.g. id or en_US")
+    parameters: list[str] = Field(default_factory=list, max_length=100)
+
+
 class ReplyIn(InputSchema):
     text: str = Field("", max_length=100_000)
     html: str = Field("", max_length=500_000)
@@ -327,6 +335,8 @@ class ReplyIn(InputSchema):
     bcc: list[str] = Field(default_factory=list, max_length=50)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
     status: StatusName | None = None
+    # WhatsApp: send this template instead of text (the only reply once the 24-hour window closed).
+    template: TemplateIn | None = None
 
 
 class NoteIn(InputSchema):

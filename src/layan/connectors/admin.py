@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from layan.accounts.admin import ReadOnlyAdminMixin, WorkspaceAwareAdmin
 from layan.connectors.ingress import retry_inbound_event
 from layan.connectors.models import InboundEvent, InboundEventStatus, Inbox
+from layan.connectors.whatsapp.models import WhatsAppConfig, WhatsAppTemplate
+from layan.connectors.whatsapp.services import sync_templates
 
 
 @admin.register(Inbox)
@@ -52,3 +54,34 @@ class InboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for event in failed:
             retry_inbound_event(event=event)
         self.message_user(request, _("%(n)s events queued again.") % {"n": len(failed)})
+
+
+@admin.register(WhatsAppConfig)
+class WhatsAppConfigAdmin(admin.ModelAdmin):
+    list_display = ("inbox", "phone_number_id", "business_account_id", "api_version")
+    list_select_related = ("inbox",)
+    search_fields = ("=phone_number_id", "=business_account_id", "inbox__name")
+    autocomplete_fields = ("inbox",)
+
+
+@admin.register(WhatsAppTemplate)
+class WhatsAppTemplateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Templates as Meta last listed them: synced, never edited here (Meta reviews every change)."""
+
+    list_display = ("name", "language", "status", "category", "parameter_count", "inbox", "synced_at")
+    list_filter = ("status", "category", "language")
+    list_select_related = ("inbox",)
+    search_fields = ("name", "body_text")
+    raw_id_fields = ("workspace", "inbox")
+    actions = ("sync",)
+
+    @admin.action(description=_("Sync the templates of the selected templates' inboxes from Meta"))
+    def sync(self, request, queryset):
+        from layan.accounts.actors import Actor
+        from layan.errors import LayanError
+
+        for inbox in {t.inbox for t in queryset.select_related("inbox__workspace")}:
+            try:
+                sync_templates(actor=Actor.system(inbox.workspace), inbox=inbox)
+            except LayanError as exc:
+                self.message_user(request, f"{inbox.name}: {exc.message}", level="error")

@@ -91,6 +91,8 @@ class OutboundMessage:
     automatic: bool = False
     # When the customer last wrote: chat providers' reply windows (Messenger's tag) depend on it.
     last_customer_message_at: datetime | None = None
+    # The message's channel facts (e.g. metadata["whatsapp"]["template"] for a template send).
+    metadata: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from layan.connectors.messenger.models import MessengerConfig
 from layan.connectors.voice.adapter import VoiceAdapter
 from layan.connectors.voice.models import VoiceConfig
 from layan.connectors.whatsapp.adapter import WhatsAppAdapter
+from layan.connectors.whatsapp.models import WhatsAppConfig
 
 _log = LogAdapter()
 
@@ -35,6 +36,7 @@ CONFIG_MODELS: dict[str, type[InboxConfig]] = {
     "voice": VoiceConfig,
     "messenger": MessengerConfig,
     "instagram": InstagramConfig,
+    "whatsapp": WhatsAppConfig,
 }
 
 

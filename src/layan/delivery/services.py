@@ -75,6 +75,7 @@ def _outbound(item: OutboxItem) -> OutboundMessage:
         thread_ids=thread_provider_ids(conversation_id=conversation.pk, before_message_id=message.pk),
         automatic=bool((message.metadata or {}).get("automatic")),
         last_customer_message_at=conversation.last_customer_message_at,
+        metadata=dict(message.metadata or {}),
     )
 
 

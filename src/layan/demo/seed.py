@@ -44,6 +44,8 @@ from layan.accounts.services import (
 from layan.automation.services import create_canned_reply
 from layan.connectors.models import Inbox, InboxKind
 from layan.connectors.services import create_inbox
+from layan.connectors.whatsapp.fake_provider import DEFAULT_TEMPLATES
+from layan.connectors.whatsapp.services import store_templates
 from layan.conversations.models import (
     AuthorKind,
     Conversation,
@@ -336,6 +338,10 @@ class _DemoShop:
             inbox = create_inbox(actor=actor, kind=spec.kind, name=spec.name,
                                  default_team=self.teams.get(spec.team) if spec.team else None,
                                  threading_policy=spec.threading_policy, settings=dict(spec.settings))
+            if spec.kind == InboxKind.WHATSAPP:
+                # Templates as a sync from Meta would store them, so the composer's picker has
+                # something to offer on conversations whose 24-hour window has closed.
+                store_templates(inbox=inbox, items=DEFAULT_TEMPLATES)
             self.inboxes.append((inbox, spec))
         self.tags: dict[str, Tag] = {
             t.name: t for t in ensure_tags(workspace_id=ws.pk, names=texts.CONVERSATION_TAGS + texts.CUSTOMER_TAGS)

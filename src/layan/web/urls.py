@@ -2,7 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
-from layan.web import call_views, canned_views, customer_views, inbox_settings_views, views
+from layan.web import (
+    call_views,
+    canned_views,
+    customer_views,
+    inbox_settings_views,
+    views,
+    whatsapp_views,
+)
 
 app_name = "web"
 
@@ -18,6 +25,8 @@ urlpatterns = [
     path("c/<int:number>/call", call_views.conversation_log_call, name="conversation-call"),
     path("attachments/<int:attachment_id>/preview", views.attachment_preview, name="attachment-preview"),
     path("canned/", canned_views.canned_lookup, name="canned"),
+    path("whatsapp/inboxes/<int:inbox_id>/templates/sync", whatsapp_views.whatsapp_templates_sync,
+         name="whatsapp-templates-sync"),
     path("customers/", customer_views.customer_list, name="customers"),
     path("customers/<int:customer_id>/", customer_views.customer_profile, name="customer"),
     path("customers/<int:customer_id>/identities", customer_views.customer_identity_add, name="customer-identity-add"),

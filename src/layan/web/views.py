@@ -2,15 +2,18 @@
 
 import re
 import uuid
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,6 +33,8 @@ from layan.accounts.services import set_availability, update_profile
 from layan.api.pagination import paginate
 from layan.connectors.base import InboundAttachment
 from layan.connectors.models import InboxKind
+from layan.connectors.whatsapp.selectors import approved_templates
+from layan.connectors.window import reply_window
 from layan.conversations.models import ConversationType, Priority, Status
 from layan.conversations.selectors import (
     access_attachment,
@@ -238,9 +243,28 @@ def _addresses(value: str) -> list[str]:
     return [a for a in _ADDRESS_SEPARATORS.split(value or "") if a]
 
 
+def _window_context(agent, conversation) -> dict:
+    """The customer-service window of a WhatsApp, Messenger or Instagram conversation (until when a
+    free reply may go, in the viewer's timezone) and the approved templates a closed one allows."""
+    window = reply_window(channel=conversation.channel, last_customer_message_at=conversation.last_customer_message_at)
+    if window is None:
+        return {}
+    label = ""
+    if window.closes_at is not None:
+        zone = ZoneInfo(agent.timezone or settings.TIME_ZONE)
+        closes, now = window.closes_at.astimezone(zone), timezone.now().astimezone(zone)
+        label = date_format(closes, "H:i" if closes.date() == now.date() else "j M H:i")
+    is_whatsapp = conversation.channel == InboxKind.WHATSAPP
+    return {"reply_window": window, "window_open": window.is_open(), "window_closes": label,
+            "is_whatsapp": is_whatsapp,
+            "wa_templates": list(approved_templates(inbox_id=conversation.inbox_id)) if is_whatsapp else [],
+            "can_sync_templates": is_whatsapp and agent.is_admin}
+
+
 def _page_context(agent, conversation, **extra) -> dict:
     identities = customer_identities(customer_id=conversation.customer_id)
-    return {"agent": agent, "conversation": conversation, "is_email": conversation.channel == InboxKind.EMAIL,
+    return {**_window_context(agent, conversation),
+            "agent": agent, "conversation": conversation, "is_email": conversation.channel == InboxKind.EMAIL,
             "messages": conversation_messages(conversation=conversation),
             "customer_identities": identities, **call_panel(identities=identities, conversation=conversation),
             "other_conversations": other_conversations_of_customer(agent=agent, conversation=conversation),
@@ -272,7 +296,10 @@ def conversation_page(request, number: int):
         if request.GET.get("fragment") == "thread":
             return render(request, "web/_thread.html", _page_context(agent, conversation))
         return render(request, "web/conversation.html",
-                      _page_context(agent, conversation, composer=_new_composer(conversation)))
+                      _page_context(agent, conversation, composer=_new_composer(conversation),
+                                    flash=list(get_messages(request))))
+    if request.POST.get("action") == "send_template":
+        return _send_template(request, agent, conversation)
     composer = {name: request.POST.get(name, "") for name in ("to", "cc", "bcc", "text", "key")}
     try:
         files = request.FILES.getlist("attachments")
@@ -292,6 +319,24 @@ def conversation_page(request, number: int):
     except LayanError as exc:
         return render(request, "web/conversation.html",
                       _page_context(agent, conversation, composer=composer, error=exc), status=exc.status)
+    return redirect("web:conversation", number=conversation.number)
+
+
+def _send_template(request, agent, conversation):
+    """The composer's template picker: an approved WhatsApp template and its parameters."""
+    chosen = request.POST.get("template", "")
+    name, _sep, language = chosen.partition("|")
+    parameters = request.POST.getlist("template_parameter")
+    key = request.POST.get("key", "")
+    try:
+        reply_to_conversation(
+            actor=Actor.for_agent(agent), conversation=conversation,
+            template={"name": name, "language": language, "parameters": parameters},
+            idempotency_key=f"web:{agent.pk}:{key}"[:128] if key else None)
+    except LayanError as exc:
+        return render(request, "web/conversation.html",
+                      _page_context(agent, conversation, composer=_new_composer(conversation), template_error=exc,
+                                    template_chosen=chosen, template_parameters=parameters), status=exc.status)
     return redirect("web:conversation", number=conversation.number)
 
 

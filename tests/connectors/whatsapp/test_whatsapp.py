@@ -4,103 +4,22 @@ Graph API on 127.0.0.1 that records the exact request Meta would receive."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from django.db import connection, connections
 from django.test import Client
+from wa_helpers import ACCESS_TOKEN, VERIFY_TOKEN, deliver, payload, post
 
+from layan.connectors.fake_provider import Answer
 from layan.connectors.ingress import process_inbound_event
-from layan.connectors.models import InboundEvent, Inbox
-from layan.connectors.services import create_inbox
-from layan.connectors.whatsapp.parsing import parse_webhook
+from layan.connectors.meta.webhooks import sign
+from layan.connectors.models import InboundEvent
 from layan.conversations import services
 from layan.conversations.models import Conversation, DeliveryStatus, Message
 from layan.customers.models import Customer, Identity
 from layan.delivery.models import OutboxItem
 from layan.delivery.services import deliver_outbox_item
-
-PAYLOADS = Path(__file__).parent / "payloads"
-APP_SECRET, VERIFY_TOKEN, ACCESS_TOKEN = "rahasia-aplikasi-meta", "token-verifikasi", "EAAG-akses"
-
-
-def payload(name: str, **replace) -> bytes:
-    text = (PAYLOADS / f"{name}.json").read_text(encoding="utf-8")
-    for old, new in replace.items():
-        text = text.replace(old, new)
-    return text.encode()
-
-
-def signed(body: bytes, secret: str = APP_SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-class FakeGraphApi:
-    """Answers `POST /<version>/<phone number id>/messages` like Meta: a wamid, or scripted errors."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.answers: list[tuple[int, dict]] = []  # used first, then success
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append({"path": self.path, "authorization": self.headers["Authorization"],
-                                      "body": body})
-                status, answer = fake.answers.pop(0) if fake.answers else (
-                    200, {"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}],
-                          "messages": [{"id": f"wamid.layan{len(fake.requests)}"}]})
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def graph():
-    fake = FakeGraphApi()
-    yield fake
-    fake.server.shutdown()
-
-
-@pytest.fixture
-def inbox(world, graph, monkeypatch) -> Inbox:
-    monkeypatch.setenv("LAYAN_TEST_WA_SECRET", APP_SECRET)
-    monkeypatch.setenv("LAYAN_TEST_WA_VERIFY", VERIFY_TOKEN)
-    monkeypatch.setenv("LAYAN_TEST_WA_TOKEN", ACCESS_TOKEN)
-    return create_inbox(actor=world.actor, kind="whatsapp", name="WhatsApp 0811-0000-1111", settings={
-        "phone_number_id": "106540352242922", "app_secret_env": "LAYAN_TEST_WA_SECRET",
-        "verify_token_env": "LAYAN_TEST_WA_VERIFY", "access_token_env": "LAYAN_TEST_WA_TOKEN",
-        "graph_url": graph.url, "api_version": "v21.0"})
-
-
-def post(inbox, body: bytes, signature: str | None = None):
-    return Client().post(f"/hooks/whatsapp/{inbox.public_id}/", data=body, content_type="application/json",
-                         headers={"X-Hub-Signature-256": signed(body) if signature is None else signature})
-
-
-def deliver(inbox, body: bytes):
-    """The webhook as Meta calls it, then the processing the queue does after commit."""
-    response = post(inbox, body)
-    assert response.status_code == 200, response.content
-    process_inbound_event(event_id=response.json()["event_id"])
-    return response
 
 
 def test_the_subscription_handshake_answers_the_challenge_only_with_the_verify_token(inbox):
@@ -123,12 +42,17 @@ def test_a_text_message_becomes_a_conversation_of_one_customer_by_their_number(i
     assert message.sent_at.isoformat() == "2025-12-01T03:00:00+00:00"
 
 
-def test_media_and_locations_arrive_as_readable_text_with_the_media_id_kept(inbox):
+def test_media_and_locations_arrive_as_readable_text_with_the_media_id_kept(inbox, graph):
+    graph.add_media("1234567890123456", b"\xff\xd8\xff\xe0 foto kardus", "image/jpeg")
     deliver(inbox, payload("image_and_location"))
 
     image, location = Message.objects.filter(direction="in").order_by("id")
     assert image.text == "[gambar] Barangnya rusak"
-    assert image.metadata["whatsapp"] == {"type": "image", "media_id": "1234567890123456"}
+    assert image.metadata["whatsapp"] == {
+        "type": "image", "media_id": "1234567890123456", "mime_type": "image/jpeg", "caption": "Barangnya rusak",
+        "sha256": "IQ8s3xkDhJ5oGe0sw3c3Nb5uIRt9Jl0OTZBfaHNYt1I="}
+    assert [(a.filename, a.content_type, a.size) for a in image.attachments.all()] == [
+        ("whatsapp-image-1234567890123456.jpg", "image/jpeg", 16)]
     assert location.text == "[lokasi] -6.2088, 106.8456 Kantor Jl. Sudirman, Jakarta"
     assert image.conversation_id == location.conversation_id
 
@@ -166,7 +90,7 @@ def test_the_same_delivery_five_times_at_once_makes_one_message(inbox):
 
 def test_a_forged_signature_gets_403_and_writes_nothing(inbox):
     body = payload("text_message")
-    for signature in ("", "sha256=00", signed(body, "rahasia-lain")):
+    for signature in ("", "sha256=00", sign(body, "rahasia-lain")):
         assert post(inbox, body, signature=signature).status_code == 403
     assert not InboundEvent.objects.exists()
     assert not Customer.objects.filter(name="Siti Rahayu").exists()
@@ -180,11 +104,13 @@ def test_a_reply_goes_to_the_graph_api_as_meta_documents_it(inbox, world, graph)
 
     assert deliver_outbox_item(outbox_item_id=OutboxItem.objects.get(message=reply).pk) == "sent"
 
-    assert graph.requests == [{
-        "path": "/v21.0/106540352242922/messages", "authorization": f"Bearer {ACCESS_TOKEN}",
-        "body": {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "6281234567890",
-                 "type": "text", "text": {"body": "Baik Kak Siti, kami cek resinya ya.", "preview_url": False},
-                 "context": {"message_id": customer_message.provider_message_id}}}]
+    (request,) = graph.requests
+    assert (request.method, request.path, request.headers["Authorization"], request.headers["Content-Type"]) == (
+        "POST", "/v21.0/106540352242922/messages", f"Bearer {ACCESS_TOKEN}", "application/json")
+    assert request.json() == {
+        "messaging_product": "whatsapp", "recipient_type": "individual", "to": "6281234567890",
+        "type": "text", "text": {"body": "Baik Kak Siti, kami cek resinya ya.", "preview_url": False},
+        "context": {"message_id": customer_message.provider_message_id}}
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.provider_message_id) == (DeliveryStatus.SENT, "wamid.layan1")
 
@@ -209,7 +135,7 @@ def test_status_callbacks_move_the_reply_forward_and_a_failure_keeps_metas_reaso
 
 def test_meta_failing_twice_with_500_then_succeeding_sends_exactly_once(inbox, world, graph):
     deliver(inbox, payload("text_message"))
-    graph.answers = [(500, {"error": {"code": 2, "message": "Service temporarily unavailable"}})] * 2
+    graph.scripted = [Answer(500, {"error": {"code": 2, "message": "Service temporarily unavailable"}})] * 2
     reply, _dup = services.reply_to_conversation(actor=world.actor, conversation=Conversation.objects.get(),
                                                  text="Halo")
     item = OutboxItem.objects.get(message=reply)
@@ -226,8 +152,8 @@ def test_meta_failing_twice_with_500_then_succeeding_sends_exactly_once(inbox, w
 
 def test_a_permanent_refusal_fails_with_metas_words(inbox, world, graph):
     deliver(inbox, payload("text_message"))
-    graph.answers = [(400, {"error": {"message": "(#131030) Recipient phone number not in allowed list",
-                                      "type": "OAuthException", "code": 131030}})]
+    graph.scripted = [Answer(400, {"error": {"message": "(#131030) Recipient phone number not in allowed list",
+                                             "type": "OAuthException", "code": 131030}})]
     reply, _dup = services.reply_to_conversation(actor=world.actor, conversation=Conversation.objects.get(),
                                                  text="Halo")
     assert deliver_outbox_item(outbox_item_id=OutboxItem.objects.get(message=reply).pk) == "failed"
@@ -248,7 +174,38 @@ def test_a_whatsapp_customer_who_later_emails_from_a_known_address_is_one_custom
     assert set(Conversation.objects.values_list("customer_id", flat=True)) == {customer.pk}
 
 
-def test_the_parser_rejects_what_is_not_a_whatsapp_webhook():
-    with pytest.raises(ValueError, match="not a WhatsApp"):
-        parse_webhook(b'{"object": "page", "entry": []}')
-    assert parse_webhook(payload("status_delivered", WAMID_PLACEHOLDER="wamid.x")).messages == ()
+def test_an_inbox_without_a_phone_number_id_records_the_reply_through_the_log_adapter(world, graph):
+    from layan.conversations.services import create_conversation
+    from layan.customers.services import IdentityInput
+
+    opened = create_conversation(actor=world.actor, inbox=world.whatsapp_inbox, subject="Tanya", text="Halo",
+                                 customer_identities=[IdentityInput("whatsapp", "0812-3456-7890")]).conversation
+    reply, _dup = services.reply_to_conversation(actor=world.actor, conversation=opened, text="Halo juga")
+
+    assert deliver_outbox_item(outbox_item_id=OutboxItem.objects.get(message=reply).pk) == "sent"
+    reply.refresh_from_db()
+    assert reply.provider_message_id.startswith("log-")
+    assert graph.requests == []
+
+
+def test_the_data_migration_moves_settings_keys_into_the_config(world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from layan.connectors.models import Inbox
+    from layan.connectors.whatsapp.models import WhatsAppConfig
+
+    migration = import_module("layan.connectors.migrations.0004_whatsapp")
+    old = Inbox.objects.create(workspace=world.workspace, kind="whatsapp", name="WA lama", settings={
+        "phone_number_id": "106540352242922", "app_secret_env": "WA_SECRET", "access_token_env": "WA_TOKEN",
+        "graph_url": "https://graph.facebook.com", "api_version": "v20.0", "catatan": "tetap"})
+
+    migration.settings_to_config(apps, None)
+
+    config = WhatsAppConfig.objects.get(inbox=old)
+    assert (config.phone_number_id, config.app_secret_env, config.access_token_env, config.api_version) == (
+        "106540352242922", "WA_SECRET", "WA_TOKEN", "v20.0")
+    old.refresh_from_db()
+    assert old.settings == {"catatan": "tetap"}
+    assert not WhatsAppConfig.objects.filter(inbox=world.whatsapp_inbox).exists()  # nothing to move there

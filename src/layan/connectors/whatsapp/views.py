@@ -2,7 +2,6 @@
 handshake (GET), and deliveries (POST) signed with the app secret, stored before anything reads them."""
 
 import hashlib
-import os
 
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -12,11 +11,13 @@ from layan.connectors.hooks import read_body, stored_answer, webhook_error
 from layan.connectors.ingress import store_inbound_event
 from layan.connectors.meta.webhooks import handshake_answer, signature_is_valid
 from layan.connectors.selectors import inbox_for_webhook
+from layan.connectors.whatsapp.selectors import whatsapp_config
 
 
-def _secret(inbox, key: str) -> str:
-    name = str((inbox.settings or {}).get(key) or "")
-    return os.environ.get(name, "") if name else ""
+def _secret(inbox, field_name: str) -> str:
+    """The secret the inbox's config names ('' without a config: then nothing is accepted)."""
+    config = whatsapp_config(inbox_id=inbox.pk)
+    return config.secret(field_name) if config is not None else ""
 
 
 @csrf_exempt  # Meta posts here; the signature is the check

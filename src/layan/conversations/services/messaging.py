@@ -284,7 +284,7 @@ def _clean_addresses(addresses: Iterable[str], field: str) -> list[str]:
 
 def _reply(*, actor: Actor, conversation: Conversation, text: str, html: str, to: Sequence[str] | None,
            cc: Sequence[str], bcc: Sequence[str], attachments: list[InboundAttachment], status: str | None,
-           idempotency_key: str | None) -> Message:
+           idempotency_key: str | None, metadata: dict | None = None) -> Message:
     from layan.delivery.services import enqueue_outbound
 
     if conversation.channel == InboxKind.VOICE:
@@ -318,7 +318,7 @@ def _reply(*, actor: Actor, conversation: Conversation, text: str, html: str, to
         direction=Direction.OUTBOUND, author_kind=AuthorKind.AGENT if actor.agent else AuthorKind.SYSTEM,
         author_agent=actor.agent, text=text, html=sanitise_html(html),
         recipients={"to": to_list, "cc": cc_list, "bcc": bcc_list},
-        idempotency_key=idempotency_key or None, delivery_status=DeliveryStatus.QUEUED,
+        idempotency_key=idempotency_key or None, delivery_status=DeliveryStatus.QUEUED, metadata=metadata or {},
     )
     store_attachments(message, attachments)
     item = enqueue_outbound(message=message)
@@ -361,8 +361,13 @@ def reply_to_conversation(
     attachments: Sequence[InboundAttachment] = (),
     status: str | None = None,
     idempotency_key: str | None = None,
+    template: dict | None = None,
 ) -> tuple[Message, bool]:
     """Write the reply and its outbox item in one transaction; the send happens after commit.
+
+    ``template={"name", "language", "parameters"}`` sends an approved WhatsApp template instead of
+    free text: the message's text is its body with the parameters filled in. On a channel with a
+    customer-service window (connectors/window.py) free text is refused once the window closed.
 
     Returns (message, duplicate): a retried request with the same idempotency key writes nothing."""
     # Lock first: a concurrent retry then waits for the first request and finds its message.
@@ -375,6 +380,9 @@ def reply_to_conversation(
                 raise Conflict(_("That idempotency key was used for another conversation."),
                                code=ErrorCode.DUPLICATE, field="Idempotency-Key")
             return earlier, True
+    metadata = None
+    if template is not None:
+        text, metadata = _template_reply(conversation, template, text=text, html=html, attachments=attachments)
     text = check_text(text)
     attachments = check_attachments(attachments)
     if not (text.strip() or html.strip() or attachments):
@@ -383,9 +391,42 @@ def reply_to_conversation(
     if conversation.status == Status.CLOSED:
         raise Conflict(_("Conversation #%(n)s is closed; start a new one.") % {"n": conversation.number},
                        code=ErrorCode.CONVERSATION_CLOSED)
+    if template is None:
+        _refuse_if_window_closed(conversation)
     message = _reply(actor=actor, conversation=conversation, text=text, html=html, to=to, cc=cc, bcc=bcc,
-                     attachments=attachments, status=status, idempotency_key=idempotency_key)
+                     attachments=attachments, status=status, idempotency_key=idempotency_key, metadata=metadata)
     return message, False
+
+
+def _template_reply(conversation: Conversation, template: dict, *, text: str, html: str,
+                    attachments: Sequence[InboundAttachment]) -> tuple[str, dict]:
+    """(the rendered body, the message's metadata) for a template reply, checked."""
+    from layan.connectors.whatsapp.selectors import checked_template
+
+    if conversation.channel != InboxKind.WHATSAPP:
+        raise InvalidInput(_("Templates are only for WhatsApp conversations."), field="template")
+    if text.strip() or html.strip() or attachments:
+        raise InvalidInput(_("A template is sent on its own, without text or attachments."), field="template")
+    found, parameters, rendered = checked_template(inbox_id=conversation.inbox_id, template=template)
+    return rendered, {"whatsapp": {"template": {"name": found.name, "language": found.language,
+                                                "parameters": parameters}}}
+
+
+def _refuse_if_window_closed(conversation: Conversation) -> None:
+    from layan.connectors.window import reply_window
+
+    window = reply_window(channel=conversation.channel, last_customer_message_at=conversation.last_customer_message_at)
+    if window is None or window.is_open():
+        return
+    if conversation.channel != InboxKind.WHATSAPP:
+        message = _("The customer's last message is more than 24 hours old, or there is none, so this "
+                    "channel refuses free replies until they write again.")
+    elif window.closes_at is None:
+        message = _("The customer has not written on WhatsApp yet, so only an approved template can be sent.")
+    else:
+        message = _("The customer last wrote more than 24 hours ago, so WhatsApp only allows an approved "
+                    "template until they write again.")
+    raise Conflict(message, code=ErrorCode.REPLY_WINDOW_CLOSED, field="text")
 
 
 def send_automatic_reply(*, conversation: Conversation, to: str, text: str, kind: str) -> Message:

@@ -242,6 +242,46 @@
     };
   }
   document.addEventListener("DOMContentLoaded", connect);
+
+  // The WhatsApp template picker: choosing a template asks for its {{n}} parameters and shows the
+  // message as the customer will read it. The server checks everything again.
+  function templatePicker() {
+    var select = document.getElementById("template-select");
+    var box = document.getElementById("template-parameters");
+    var preview = document.getElementById("template-preview");
+    if (!select || !box || !preview) { return; }
+    function inputs() { return Array.from(box.querySelectorAll("input[name=template_parameter]")); }
+    function render() {
+      var option = select.selectedOptions[0];
+      var values = inputs().map(function (i) { return i.value; });
+      var body = option && option.dataset.body ? option.dataset.body : "";
+      preview.textContent = body.replace(/\{\{\s*(\d+)\s*\}\}/g, function (whole, n) {
+        var value = values[Number(n) - 1];
+        return value ? value : whole;
+      });
+    }
+    function build() {
+      var option = select.selectedOptions[0];
+      var count = option && option.dataset.parameters ? Number(option.dataset.parameters) : 0;
+      var kept = inputs().map(function (i) { return i.value; });
+      box.textContent = "";
+      for (var n = 1; n <= count; n++) {
+        var label = document.createElement("label");
+        label.textContent = select.dataset.parameterLabel.replace("{n}", String(n));
+        var input = document.createElement("input");
+        input.name = "template_parameter";
+        input.required = true;
+        input.value = kept[n - 1] || "";
+        input.addEventListener("input", render);
+        label.appendChild(input);
+        box.appendChild(label);
+      }
+      render();
+    }
+    select.addEventListener("change", build);
+    build();
+  }
+  document.addEventListener("DOMContentLoaded", templatePicker);
 })();
 
 // Copy buttons (the inbox settings page's webhook URL): <button data-copy="#input-id">.

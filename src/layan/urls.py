@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from layan.api.v1 import api
 from layan.connectors.email.views import receive_raw_email
+from layan.connectors.telegram.views import telegram_webhook
 from layan.connectors.whatsapp.views import whatsapp_webhook
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("hooks/email/<str:public_id>/", receive_raw_email, name="email-webhook"),
     path("hooks/email/<str:public_id>", receive_raw_email),  # the address before the one scheme
     path("hooks/whatsapp/<str:public_id>/", whatsapp_webhook, name="whatsapp-webhook"),
+    path("hooks/telegram/<str:public_id>/", telegram_webhook, name="telegram-webhook"),
     path("widget/", include("layan.connectors.livechat.urls")),
     path("admin/", admin.site.urls),
     path("", include("layan.web.urls")),

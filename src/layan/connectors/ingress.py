@@ -32,6 +32,7 @@ PROCESSORS = {
     "email": "layan.connectors.email.inbound:process_email_event",
     "livechat": "layan.connectors.livechat.inbound:process_livechat_event",
     "whatsapp": "layan.connectors.whatsapp.inbound:process_whatsapp_event",
+    "telegram": "layan.connectors.telegram.inbound:process_telegram_event",
 }
 
 

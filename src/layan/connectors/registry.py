@@ -5,6 +5,8 @@ from layan.connectors.config import InboxConfig
 from layan.connectors.email.adapter import EmailAdapter
 from layan.connectors.livechat.adapter import LivechatAdapter
 from layan.connectors.log.adapter import LogAdapter
+from layan.connectors.telegram.adapter import TelegramAdapter
+from layan.connectors.telegram.models import TelegramConfig
 from layan.connectors.whatsapp.adapter import WhatsAppAdapter
 
 _log = LogAdapter()
@@ -14,6 +16,7 @@ ADAPTERS: dict[str, ChannelAdapter] = {
     "email": EmailAdapter(),
     "livechat": LivechatAdapter(),
     "whatsapp": WhatsAppAdapter(),
+    "telegram": TelegramAdapter(),
 }
 
 
@@ -22,7 +25,9 @@ def adapter_for(kind: str) -> ChannelAdapter:
 
 
 # Inbox kind -> its config model (connectors/<kind>/models.py); kinds without one have no settings.
-CONFIG_MODELS: dict[str, type[InboxConfig]] = {}
+CONFIG_MODELS: dict[str, type[InboxConfig]] = {
+    "telegram": TelegramConfig,
+}
 
 
 def config_model_for(kind: str) -> type[InboxConfig] | None:

@@ -175,7 +175,7 @@ def parse_update(raw: bytes, *, inbox_key: str) -> ParsedUpdate:
     data = json.loads(raw.decode("utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int) or isinstance(
             data.get("update_id"), bool):
-        raise ValueError("not a Telegram update: no update_id")
+        raise ValueError("no update_id")
     update_id = data["update_id"]
     kinds = [k for k in data if k != "update_id"]
     kind = kinds[0] if kinds else ""
@@ -184,11 +184,11 @@ def parse_update(raw: bytes, *, inbox_key: str) -> ParsedUpdate:
                                                             "is not a customer's message")
     message = data[kind]
     if not isinstance(message, dict):
-        raise ValueError(f"not a Telegram update: {kind} is not an object")
+        raise ValueError(f"{kind} is not an object")
     chat = _dict(message.get("chat"))
     chat_id, message_id = chat.get("id"), message.get("message_id")
     if not isinstance(chat_id, int) or not isinstance(message_id, int):
-        raise ValueError("not a Telegram update: a message without chat.id or message_id")
+        raise ValueError("a message without chat.id or message_id")
     if chat.get("type") != "private":
         return ParsedUpdate(update_id, kind, ignored_reason=f"a message in a {chat.get('type') or 'unknown'} "
                                                             "chat: Layan answers private chats only")

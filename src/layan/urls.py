@@ -7,6 +7,7 @@ from layan.api.v1 import api
 from layan.connectors.email.views import receive_raw_email
 from layan.connectors.instagram.views import instagram_webhook
 from layan.connectors.messenger.views import messenger_webhook
+from layan.connectors.telegram.views import telegram_webhook
 from layan.connectors.voice.views import voice_status_callback
 from layan.connectors.whatsapp.views import whatsapp_webhook
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("hooks/voice/<str:public_id>/", voice_status_callback, name="voice-webhook"),
     path("hooks/messenger/<str:public_id>/", messenger_webhook, name="messenger-webhook"),
     path("hooks/instagram/<str:public_id>/", instagram_webhook, name="instagram-webhook"),
+    path("hooks/telegram/<str:public_id>/", telegram_webhook, name="telegram-webhook"),
     path("widget/", include("layan.connectors.livechat.urls")),
     path("admin/", admin.site.urls),
     path("", include("layan.web.urls")),

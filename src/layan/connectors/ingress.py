@@ -35,6 +35,7 @@ PROCESSORS = {
     "voice": "layan.connectors.voice.inbound:process_voice_event",
     "messenger": "layan.connectors.messenger.inbound:process_messenger_event",
     "instagram": "layan.connectors.instagram.inbound:process_instagram_event",
+    "telegram": "layan.connectors.telegram.inbound:process_telegram_event",
 }
 
 

@@ -121,6 +121,7 @@ class InboundEvent(models.Model):
 
 from layan.connectors.instagram.models import InstagramConfig  # noqa: E402, F401
 from layan.connectors.messenger.models import MessengerConfig  # noqa: E402, F401
+from layan.connectors.telegram.models import TelegramConfig  # noqa: E402, F401
 from layan.connectors.voice.models import Call, VoiceConfig  # noqa: E402, F401
 
 # Each channel's config model lives in its package; importing it here registers it with this app.

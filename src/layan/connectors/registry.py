@@ -9,6 +9,8 @@ from layan.connectors.livechat.adapter import LivechatAdapter
 from layan.connectors.log.adapter import LogAdapter
 from layan.connectors.messenger.adapter import MessengerAdapter
 from layan.connectors.messenger.models import MessengerConfig
+from layan.connectors.telegram.adapter import TelegramAdapter
+from layan.connectors.telegram.models import TelegramConfig
 from layan.connectors.voice.adapter import VoiceAdapter
 from layan.connectors.voice.models import VoiceConfig
 from layan.connectors.whatsapp.adapter import WhatsAppAdapter
@@ -24,6 +26,7 @@ ADAPTERS: dict[str, ChannelAdapter] = {
     "voice": VoiceAdapter(),
     "messenger": MessengerAdapter(),
     "instagram": InstagramAdapter(),
+    "telegram": TelegramAdapter(),
 }
 
 
@@ -37,6 +40,7 @@ CONFIG_MODELS: dict[str, type[InboxConfig]] = {
     "messenger": MessengerConfig,
     "instagram": InstagramConfig,
     "whatsapp": WhatsAppConfig,
+    "telegram": TelegramConfig,
 }
 
 

@@ -19,6 +19,7 @@ from layan.accounts.services import create_agent
 from layan.automation.services import create_canned_reply
 from layan.connectors.base import InboundAttachment
 from layan.connectors.ingress import process_inbound_event, store_raw_email
+from layan.connectors.voice.services import log_call
 from layan.conversations.models import Message, Participant
 from layan.conversations.services import (
     add_follower,
@@ -75,6 +76,8 @@ def populate(world) -> dict[str, int]:
         "received_mail": _received_mail(world, conversation),
         "canned_reply": canned.pk,
         "team_canned_reply": team_canned.pk,
+        "call": log_call(actor=world.actor, customer=conversation.customer, direction="in", number="+6281234567890",
+                         duration_seconds=60, outcome="answered", conversation=conversation).pk,
     }
 
 
@@ -138,6 +141,7 @@ class PathCase:
 
 C = "/conversations/{conversation_id}"
 PATH_ID_CASES = [
+    PathCase("get", "/calls/{call_id}", "/calls/{call}"),
     PathCase("get", C, "/conversations/{conversation}"),
     PathCase("patch", C, "/conversations/{conversation}", {"subject": "Dibajak", "status": "solved"}),
     PathCase("get", f"{C}/messages", "/conversations/{conversation}/messages"),
@@ -270,6 +274,12 @@ def _new_conversation(**extra):
 
 
 BODY_ID_CASES = [
+    BodyCase("post", "/calls", "customer_id", "/calls",
+             lambda own, ref: {"customer_id": ref["customer"], "direction": "in", "outcome": "answered",
+                               "number": "+6281234567890"}),
+    BodyCase("post", "/calls", "conversation_id", "/calls",
+             lambda own, ref: {"customer_id": own["customer"], "conversation_id": ref["conversation"],
+                               "direction": "out", "outcome": "answered", "number": "+6281234567890"}),
     BodyCase("post", "/conversations", "inbox", "/conversations", _new_conversation(inbox=lambda r: r["inbox"])),
     BodyCase("post", "/conversations", "team", "/conversations", _new_conversation(team=lambda r: r["team"])),
     BodyCase("post", "/conversations", "assignee", "/conversations",
@@ -329,6 +339,7 @@ def test_ids_of_own_workspace_in_request_bodies_are_accepted(case, world, ids):
 
 # (route, query parameter, name of the object it points at)
 FILTER_CASES = [
+    ("/calls", "customer", "customer"),
     ("/conversations", "assignee", "agent_of_conversation"),
     ("/conversations", "team", "team"),
     ("/conversations", "inbox", "inbox"),
@@ -420,7 +431,7 @@ def test_session_of_a_user_in_two_workspaces_acts_only_in_the_chosen_one(world, 
 
 PREFIX = "/api/v1"
 # Integer inputs that are quantities, not ids of objects.
-NOT_IDS = {"seconds", "reopen_window_days", "limit"}
+NOT_IDS = {"seconds", "reopen_window_days", "limit", "duration_seconds"}
 
 
 def _operations(doc) -> list[tuple[str, str, dict]]:

@@ -66,12 +66,14 @@ def test_a_conversation_the_customer_never_wrote_in_only_takes_a_template(world)
 
 
 @pytest.mark.parametrize("kind", ["messenger", "instagram"])
-def test_messenger_and_instagram_refuse_free_replies_after_24_hours_too(world, kind):
+def test_messenger_and_instagram_refuse_free_replies_after_the_human_agent_week(world, kind):
     inbox = create_inbox(actor=world.actor, kind=kind, name=f"{kind} toko")
     opened = services.create_conversation(
         actor=world.actor, inbox=inbox, subject="Tanya", text="Halo min",
         customer_identities=[IdentityInput(kind, f"{kind}-psid-1")]).conversation
-    _age(opened, 25)
+    _age(opened, 25)  # past 24 hours: still allowed, sent with Meta's human-agent tag
+    services.reply_to_conversation(actor=world.actor, conversation=opened, text="Halo kak")
+    _age(opened, 7 * 24 + 1)
 
     with pytest.raises(Conflict) as refused:
         services.reply_to_conversation(actor=world.actor, conversation=opened, text="Halo")

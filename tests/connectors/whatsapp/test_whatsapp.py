@@ -196,7 +196,7 @@ def test_the_data_migration_moves_settings_keys_into_the_config(world):
     from layan.connectors.models import Inbox
     from layan.connectors.whatsapp.models import WhatsAppConfig
 
-    migration = import_module("layan.connectors.migrations.0004_whatsapp")
+    migration = import_module("layan.connectors.migrations.0006_whatsapp")
     old = Inbox.objects.create(workspace=world.workspace, kind="whatsapp", name="WA lama", settings={
         "phone_number_id": "106540352242922", "app_secret_env": "WA_SECRET", "access_token_env": "WA_TOKEN",
         "graph_url": "https://graph.facebook.com", "api_version": "v20.0", "catatan": "tetap"})

@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from layan.api.v1 import api
+from layan.connectors.api_channel.views import api_channel_webhook
 from layan.connectors.email.views import receive_raw_email
+from layan.connectors.webform.views import webform, webform_embed_js
 from layan.connectors.whatsapp.views import whatsapp_webhook
 
 urlpatterns = [
@@ -12,6 +14,9 @@ urlpatterns = [
     path("hooks/email/<str:public_id>/", receive_raw_email, name="email-webhook"),
     path("hooks/email/<str:public_id>", receive_raw_email),  # the address before the one scheme
     path("hooks/whatsapp/<str:public_id>/", whatsapp_webhook, name="whatsapp-webhook"),
+    path("hooks/webform/<str:public_id>/", webform, name="webform"),
+    path("hooks/webform/<str:public_id>/embed.js", webform_embed_js, name="webform-embed"),
+    path("hooks/api/<str:public_id>/", api_channel_webhook, name="api-channel-webhook"),
     path("widget/", include("layan.connectors.livechat.urls")),
     path("admin/", admin.site.urls),
     path("", include("layan.web.urls")),

@@ -32,6 +32,8 @@ PROCESSORS = {
     "email": "layan.connectors.email.inbound:process_email_event",
     "livechat": "layan.connectors.livechat.inbound:process_livechat_event",
     "whatsapp": "layan.connectors.whatsapp.inbound:process_whatsapp_event",
+    "webform": "layan.connectors.webform.inbound:process_webform_event",
+    "api": "layan.connectors.api_channel.inbound:process_api_event",
 }
 
 

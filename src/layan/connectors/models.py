@@ -117,3 +117,8 @@ class InboundEvent(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.pk} ({self.status})"
+
+
+# Channel config models live with their connector; imported here so Django finds them.
+from layan.connectors.api_channel.models import ApiChannelConfig  # noqa: E402, F401
+from layan.connectors.webform.models import WebFormConfig  # noqa: E402, F401

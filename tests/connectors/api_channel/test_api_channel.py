@@ -16,6 +16,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
+from django.utils.translation import gettext
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -273,8 +274,8 @@ def test_a_429_is_tried_again_and_a_4xx_fails_with_the_receivers_words(inbox, wo
 
     answer.refresh_from_db()
     assert answer.delivery_status == DeliveryStatus.FAILED
-    assert answer.delivery_error == ("The company's system refused the reply (HTTP 422): "
-                                     "recipient pelanggan-4412 diblokir")
+    assert answer.delivery_error == gettext("The company's system refused the reply (HTTP %(status)s): %(reason)s") % {
+        "status": 422, "reason": "recipient pelanggan-4412 diblokir"}
 
 
 def test_an_unreachable_receiver_is_tried_again(inbox, world):
@@ -284,7 +285,8 @@ def test_an_unreachable_receiver_is_tried_again(inbox, world):
     answer = reply(world, customer_message, "Halo")
 
     assert deliver_outbox_item(outbox_item_id=OutboxItem.objects.get(message=answer).pk) == "queued"
-    assert OutboxItem.objects.get(message=answer).last_error.startswith("The company's system could not be reached")
+    unreachable = gettext("The company's system could not be reached: %(error)s") % {"error": ""}
+    assert OutboxItem.objects.get(message=answer).last_error.startswith(unreachable)
 
 
 def test_conversations_opened_through_the_rest_api_still_reply_through_the_default_api_inbox(world):

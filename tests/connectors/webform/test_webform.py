@@ -480,7 +480,7 @@ def test_a_reply_to_a_customer_who_left_only_a_phone_fails_with_the_reason(inbox
 
     assert send(answer) == "failed"
     answer.refresh_from_db()
-    assert answer.delivery_error == "The customer left no email address on the form; contact them by phone."
+    assert answer.delivery_error == gettext("The customer left no email address on the form; contact them by phone.")
     assert sink.captured == []
 
 
@@ -491,8 +491,9 @@ def test_without_an_email_inbox_a_reply_fails_with_the_reason(inbox, world):
 
     assert send(answer) == "failed"
     answer.refresh_from_db()
-    assert answer.delivery_error == ("Replies to the web form Formulir kontak go by email, but this workspace has "
-                                     "no email inbox with an address to send from.")
+    assert answer.delivery_error == gettext(
+        "Replies to the web form %(inbox)s go by email, but this workspace has no email inbox with an address to "
+        "send from.") % {"inbox": "Formulir kontak"}
 
 
 # --- the parser ----------------------------------------------------------------------------

@@ -36,6 +36,8 @@ PROCESSORS = {
     "messenger": "layan.connectors.messenger.inbound:process_messenger_event",
     "instagram": "layan.connectors.instagram.inbound:process_instagram_event",
     "telegram": "layan.connectors.telegram.inbound:process_telegram_event",
+    "webform": "layan.connectors.webform.inbound:process_webform_event",
+    "api": "layan.connectors.api_channel.inbound:process_api_event",
 }
 
 

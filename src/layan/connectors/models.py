@@ -119,10 +119,13 @@ class InboundEvent(models.Model):
         return f"{self.source} {self.pk} ({self.status})"
 
 
+# Channel config models live with their connector; imported here so Django finds them.
+from layan.connectors.api_channel.models import ApiChannelConfig  # noqa: E402, F401
 from layan.connectors.instagram.models import InstagramConfig  # noqa: E402, F401
 from layan.connectors.messenger.models import MessengerConfig  # noqa: E402, F401
 from layan.connectors.telegram.models import TelegramConfig  # noqa: E402, F401
 from layan.connectors.voice.models import Call, VoiceConfig  # noqa: E402, F401
+from layan.connectors.webform.models import WebFormConfig  # noqa: E402, F401
 
 # Each channel's config model lives in its package; importing it here registers it with this app.
 from layan.connectors.whatsapp.models import WhatsAppConfig, WhatsAppTemplate  # noqa: E402, F401

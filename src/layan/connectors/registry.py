@@ -1,5 +1,7 @@
 """Inbox kind -> adapter: the only place that knows every channel."""
 
+from layan.connectors.api_channel.adapter import ApiChannelAdapter
+from layan.connectors.api_channel.models import ApiChannelConfig
 from layan.connectors.base import ChannelAdapter
 from layan.connectors.config import InboxConfig
 from layan.connectors.email.adapter import EmailAdapter
@@ -13,6 +15,8 @@ from layan.connectors.telegram.adapter import TelegramAdapter
 from layan.connectors.telegram.models import TelegramConfig
 from layan.connectors.voice.adapter import VoiceAdapter
 from layan.connectors.voice.models import VoiceConfig
+from layan.connectors.webform.adapter import WebFormAdapter
+from layan.connectors.webform.models import WebFormConfig
 from layan.connectors.whatsapp.adapter import WhatsAppAdapter
 from layan.connectors.whatsapp.models import WhatsAppConfig
 
@@ -27,6 +31,8 @@ ADAPTERS: dict[str, ChannelAdapter] = {
     "messenger": MessengerAdapter(),
     "instagram": InstagramAdapter(),
     "telegram": TelegramAdapter(),
+    "webform": WebFormAdapter(),
+    "api": ApiChannelAdapter(),
 }
 
 
@@ -41,6 +47,8 @@ CONFIG_MODELS: dict[str, type[InboxConfig]] = {
     "instagram": InstagramConfig,
     "whatsapp": WhatsAppConfig,
     "telegram": TelegramConfig,
+    "webform": WebFormConfig,
+    "api": ApiChannelConfig,
 }
 
 

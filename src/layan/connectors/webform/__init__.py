@@ -1,0 +1,1 @@
+"""The web-form channel: an embeddable contact form whose submissions become conversations."""

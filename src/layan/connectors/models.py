@@ -117,3 +117,6 @@ class InboundEvent(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.pk} ({self.status})"
+
+
+from layan.connectors.sms.models import SmsConfig  # noqa: E402, F401

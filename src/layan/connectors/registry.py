@@ -5,6 +5,8 @@ from layan.connectors.config import InboxConfig
 from layan.connectors.email.adapter import EmailAdapter
 from layan.connectors.livechat.adapter import LivechatAdapter
 from layan.connectors.log.adapter import LogAdapter
+from layan.connectors.sms.adapter import SmsAdapter
+from layan.connectors.sms.models import SmsConfig
 from layan.connectors.whatsapp.adapter import WhatsAppAdapter
 
 _log = LogAdapter()
@@ -13,6 +15,7 @@ _log = LogAdapter()
 ADAPTERS: dict[str, ChannelAdapter] = {
     "email": EmailAdapter(),
     "livechat": LivechatAdapter(),
+    "sms": SmsAdapter(),
     "whatsapp": WhatsAppAdapter(),
 }
 
@@ -22,7 +25,9 @@ def adapter_for(kind: str) -> ChannelAdapter:
 
 
 # Inbox kind -> its config model (connectors/<kind>/models.py); kinds without one have no settings.
-CONFIG_MODELS: dict[str, type[InboxConfig]] = {}
+CONFIG_MODELS: dict[str, type[InboxConfig]] = {
+    "sms": SmsConfig,
+}
 
 
 def config_model_for(kind: str) -> type[InboxConfig] | None:

@@ -30,6 +30,7 @@ from layan.accounts.services import set_availability, update_profile
 from layan.api.pagination import paginate
 from layan.connectors.base import InboundAttachment
 from layan.connectors.models import InboxKind
+from layan.connectors.sms.segments import summary as sms_summary
 from layan.conversations.models import ConversationType, Priority, Status
 from layan.conversations.selectors import (
     access_attachment,
@@ -238,7 +239,9 @@ def _addresses(value: str) -> list[str]:
 
 
 def _page_context(agent, conversation, **extra) -> dict:
+    is_sms = conversation.channel == InboxKind.SMS
     return {"agent": agent, "conversation": conversation, "is_email": conversation.channel == InboxKind.EMAIL,
+            "is_sms": is_sms, "sms_counter": sms_summary((extra.get("composer") or {}).get("text", "")) if is_sms else "",
             "messages": conversation_messages(conversation=conversation),
             "customer_identities": customer_identities(customer_id=conversation.customer_id),
             "other_conversations": other_conversations_of_customer(agent=agent, conversation=conversation),

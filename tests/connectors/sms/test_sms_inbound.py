@@ -10,9 +10,9 @@ from django.db import connection, connections
 
 from layan.connectors.models import InboundEvent, InboundEventStatus
 from layan.connectors.services import create_inbox
+from layan.connectors.twilio.signature import twilio_signature
 from layan.conversations.models import Message
 from layan.customers.models import Customer, Identity
-from layan.connectors.twilio.signature import twilio_signature
 from layan.customers.services import resolve_identity
 
 from .conftest import AUTH_TOKEN, deliver, hook_url, payload, post, process_pending
@@ -184,5 +184,6 @@ def test_the_same_number_on_whatsapp_is_its_own_identity_of_the_same_customer(sm
     whatsapp = resolve_identity(workspace=world.workspace, kind="whatsapp", value="+6281234567890")
 
     phone = Identity.objects.get(kind="phone")
-    assert whatsapp.kind == "whatsapp" and whatsapp.pk != phone.pk
+    assert whatsapp.kind == "whatsapp"
+    assert whatsapp.pk != phone.pk
     assert whatsapp.customer_id == phone.customer_id

@@ -8,6 +8,7 @@ from layan.connectors.api_channel.views import api_channel_webhook
 from layan.connectors.email.views import receive_raw_email
 from layan.connectors.instagram.views import instagram_webhook
 from layan.connectors.messenger.views import messenger_webhook
+from layan.connectors.sms.views import sms_webhook
 from layan.connectors.telegram.views import telegram_webhook
 from layan.connectors.voice.views import voice_status_callback
 from layan.connectors.webform.views import webform, webform_embed_js
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("hooks/email/<str:public_id>/", receive_raw_email, name="email-webhook"),
     path("hooks/email/<str:public_id>", receive_raw_email),  # the address before the one scheme
+    path("hooks/sms/<str:public_id>/", sms_webhook, name="sms-webhook"),
     path("hooks/whatsapp/<str:public_id>/", whatsapp_webhook, name="whatsapp-webhook"),
     path("hooks/voice/<str:public_id>/", voice_status_callback, name="voice-webhook"),
     path("hooks/messenger/<str:public_id>/", messenger_webhook, name="messenger-webhook"),

@@ -11,6 +11,7 @@ from layan.api.conversations import router as conversations_router
 from layan.api.customers import router as customers_router
 from layan.api.errors import install_error_handlers
 from layan.api.parser import LayanParser
+from layan.api.sms import router as sms_router
 
 api = NinjaAPI(
     title="Layan API",
@@ -29,5 +30,6 @@ api.add_router("/conversations", conversations_router)
 api.add_router("/customers", customers_router)
 api.add_router("/canned-replies", canned_replies_router)
 api.add_router("/calls", calls_router)
+api.add_router("/sms", sms_router)
 api.add_router("/", accounts_router)
 api.add_router("/", messages_router)

@@ -31,6 +31,7 @@ REDRIVE_BATCH = 200
 PROCESSORS = {
     "email": "layan.connectors.email.inbound:process_email_event",
     "livechat": "layan.connectors.livechat.inbound:process_livechat_event",
+    "sms": "layan.connectors.sms.inbound:process_sms_event",
     "whatsapp": "layan.connectors.whatsapp.inbound:process_whatsapp_event",
     "voice": "layan.connectors.voice.inbound:process_voice_event",
     "messenger": "layan.connectors.messenger.inbound:process_messenger_event",

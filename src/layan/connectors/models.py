@@ -123,6 +123,7 @@ class InboundEvent(models.Model):
 from layan.connectors.api_channel.models import ApiChannelConfig  # noqa: E402, F401
 from layan.connectors.instagram.models import InstagramConfig  # noqa: E402, F401
 from layan.connectors.messenger.models import MessengerConfig  # noqa: E402, F401
+from layan.connectors.sms.models import SmsConfig  # noqa: E402, F401
 from layan.connectors.telegram.models import TelegramConfig  # noqa: E402, F401
 from layan.connectors.voice.models import Call, VoiceConfig  # noqa: E402, F401
 from layan.connectors.webform.models import WebFormConfig  # noqa: E402, F401

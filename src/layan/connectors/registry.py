@@ -11,6 +11,8 @@ from layan.connectors.livechat.adapter import LivechatAdapter
 from layan.connectors.log.adapter import LogAdapter
 from layan.connectors.messenger.adapter import MessengerAdapter
 from layan.connectors.messenger.models import MessengerConfig
+from layan.connectors.sms.adapter import SmsAdapter
+from layan.connectors.sms.models import SmsConfig
 from layan.connectors.telegram.adapter import TelegramAdapter
 from layan.connectors.telegram.models import TelegramConfig
 from layan.connectors.voice.adapter import VoiceAdapter
@@ -26,6 +28,7 @@ _log = LogAdapter()
 ADAPTERS: dict[str, ChannelAdapter] = {
     "email": EmailAdapter(),
     "livechat": LivechatAdapter(),
+    "sms": SmsAdapter(),
     "whatsapp": WhatsAppAdapter(),
     "voice": VoiceAdapter(),
     "messenger": MessengerAdapter(),
@@ -49,6 +52,7 @@ CONFIG_MODELS: dict[str, type[InboxConfig]] = {
     "telegram": TelegramConfig,
     "webform": WebFormConfig,
     "api": ApiChannelConfig,
+    "sms": SmsConfig,
 }
 
 

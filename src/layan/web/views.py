@@ -33,6 +33,7 @@ from layan.accounts.services import set_availability, update_profile
 from layan.api.pagination import paginate
 from layan.connectors.base import InboundAttachment
 from layan.connectors.models import InboxKind
+from layan.connectors.sms.segments import summary as sms_summary
 from layan.connectors.whatsapp.selectors import approved_templates
 from layan.connectors.window import reply_window
 from layan.conversations.models import ConversationType, Priority, Status
@@ -263,8 +264,10 @@ def _window_context(agent, conversation) -> dict:
 
 def _page_context(agent, conversation, **extra) -> dict:
     identities = customer_identities(customer_id=conversation.customer_id)
+    is_sms = conversation.channel == InboxKind.SMS
     return {**_window_context(agent, conversation),
             "agent": agent, "conversation": conversation, "is_email": conversation.channel == InboxKind.EMAIL,
+            "is_sms": is_sms, "sms_counter": sms_summary((extra.get("composer") or {}).get("text", "")) if is_sms else "",
             "messages": conversation_messages(conversation=conversation),
             "customer_identities": identities, **call_panel(identities=identities, conversation=conversation),
             "other_conversations": other_conversations_of_customer(agent=agent, conversation=conversation),

@@ -128,6 +128,54 @@
     if (option) { event.preventDefault(); insertCanned(canned.items[Number(option.dataset.index)]); }
   });
 
+  // SMS cost, as connectors/sms/segments.py counts it (the browser test holds the two equal):
+  // GSM-7 when every character is in the GSM alphabet (the extension table costs two units),
+  // else UCS-2 in UTF-16 code units; one SMS holds 160/70, each part of a longer one 153/67,
+  // and a two-unit character never splits across parts.
+  var GSM_BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM_EXTENSION = "\f^{}\\[~]|€";
+
+  function smsSegments(text) {
+    var chars = Array.from(text);
+    var gsm = chars.map(function (c) {
+      if (GSM_BASIC.indexOf(c) !== -1) { return 1; }
+      return GSM_EXTENSION.indexOf(c) !== -1 ? 2 : 0;
+    });
+    var isGsm = gsm.every(function (u) { return u > 0; });
+    var sizes = isGsm ? gsm : chars.map(function (c) { return c.length; });  // 2 for a surrogate pair
+    var single = isGsm ? 160 : 70;
+    var part = isGsm ? 153 : 67;
+    var units = sizes.reduce(function (a, b) { return a + b; }, 0);
+    var result = { encoding: isGsm ? "GSM-7" : "UCS-2", characters: chars.length, units: units };
+    if (units === 0) { result.segments = 0; result.remaining = single; return result; }
+    if (units <= single) { result.segments = 1; result.remaining = single - units; return result; }
+    var segments = 1;
+    var used = 0;
+    sizes.forEach(function (size) {
+      if (used + size > part) { segments += 1; used = 0; }
+      used += size;
+    });
+    result.segments = segments;
+    result.remaining = part - used;
+    return result;
+  }
+  window.layanSmsSegments = smsSegments;
+
+  function showSmsCount() {
+    var counter = document.getElementById("sms-counter");
+    var box = document.getElementById("reply-text");
+    if (!counter || !box) { return; }
+    var count = smsSegments(box.value);
+    counter.textContent = counter.dataset.template.replace("{characters}", count.characters)
+      .replace("{segments}", count.segments).replace("{encoding}", count.encoding);
+    counter.dataset.remaining = String(count.remaining);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "reply-text") { showSmsCount(); }
+  });
+  document.addEventListener("DOMContentLoaded", showSmsCount);
+
   // Live: the server pushes ids; the page fetches what it shows again.
   var refreshTimer = null;
   function refresh() {

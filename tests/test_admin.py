@@ -38,6 +38,8 @@ REGISTERED = [
     "accounts.APIToken", "accounts.AuditEntry",
     "customers.Customer", "customers.Identity",
     "connectors.Inbox", "connectors.InboundEvent", "connectors.WhatsAppConfig", "connectors.WhatsAppTemplate",
+    "connectors.SmsConfig", "connectors.TelegramConfig", "connectors.MessengerConfig", "connectors.InstagramConfig",
+    "connectors.VoiceConfig", "connectors.WebFormConfig", "connectors.ApiChannelConfig", "connectors.Call",
     "conversations.Conversation", "conversations.ConversationTag", "conversations.Follower",
     "conversations.Message", "conversations.Participant", "conversations.Attachment",
     "conversations.ConversationLink", "conversations.TimeEntry", "conversations.ReadMarker", "web.SavedView",
@@ -84,12 +86,22 @@ def history(world):
     conversations.log_time(actor=world.actor, conversation=conversation, seconds=300, note="cek resi")
     conversations.mark_read(agent=world.agent, conversation=conversation)
     SavedView.objects.create(workspace=world.workspace, agent=world.agent, name="VIP terbuka", query="view=all&tag=vip")
-    from layan.connectors.services import configure_inbox
+    from layan.connectors.services import configure_inbox, create_inbox
     from layan.connectors.whatsapp.fake_provider import DEFAULT_TEMPLATES
     from layan.connectors.whatsapp.services import store_templates
 
     configure_inbox(actor=world.actor, inbox=world.whatsapp_inbox, values={"phone_number_id": "106540352242922"})
     store_templates(inbox=world.whatsapp_inbox, items=DEFAULT_TEMPLATES)
+    for kind, values in (("sms", {"account_sid": "AC123", "from_number": "+6281100001111"}),
+                         ("telegram", {"bot_username": "tokomaju_bot"}), ("messenger", {"page_id": "1001"}),
+                         ("instagram", {"instagram_account_id": "1784"}), ("voice", {"phone_number": "+62215550100"}),
+                         ("webform", {}), ("api", {"reply_webhook_url": "https://toko.example/layan"})):
+        configure_inbox(actor=world.actor, inbox=create_inbox(actor=world.actor, kind=kind, name=f"Admin {kind}"),
+                        values=values)
+    from layan.connectors.voice.services import log_call
+
+    log_call(actor=world.actor, customer=conversation.customer, direction="in", number="+6281234567890",
+             duration_seconds=42, outcome="answered")
     store_raw_email(inbox=world.email_inbox, source="webhook",
                     raw=b"From: Rina <rina@contoh.id>\r\nSubject: Tagihan\r\n\r\nTagihan saya dobel.\r\n")
     create_canned_reply(actor=Actor.for_agent(world.supervisor), shortcut="resi", title="Nomor resi",

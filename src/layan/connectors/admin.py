@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from layan.accounts.admin import ReadOnlyAdminMixin, WorkspaceAwareAdmin
 from layan.connectors.ingress import retry_inbound_event
 from layan.connectors.models import InboundEvent, InboundEventStatus, Inbox
+from layan.connectors.voice.models import Call
 from layan.connectors.whatsapp.models import WhatsAppConfig, WhatsAppTemplate
 from layan.connectors.whatsapp.services import sync_templates
 
@@ -85,3 +86,36 @@ class WhatsAppTemplateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 sync_templates(actor=Actor.system(inbox.workspace), inbox=inbox)
             except LayanError as exc:
                 self.message_user(request, f"{inbox.name}: {exc.message}", level="error")
+
+
+class ChannelConfigAdmin(admin.ModelAdmin):
+    """An inbox's channel settings for operators (admins edit them on the inbox's settings page)."""
+
+    list_display = ("inbox",)
+    list_select_related = ("inbox",)
+    search_fields = ("inbox__name", "=inbox__public_id")
+    autocomplete_fields = ("inbox",)
+
+
+def _register_channel_configs() -> None:
+    from layan.connectors.registry import CONFIG_MODELS
+
+    for model in CONFIG_MODELS.values():
+        if model not in admin.site._registry:
+            # Other foreign keys (a callback team, a reply inbox) by id: never a select of a whole table.
+            others = tuple(f.name for f in model._meta.concrete_fields if f.is_relation and f.name != "inbox")
+            admin.site.register(model, type(f"{model.__name__}Admin", (ChannelConfigAdmin,), {"raw_id_fields": others}))
+
+
+_register_channel_configs()
+
+
+@admin.register(Call)
+class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Calls as agents logged them or the telephony provider reported them."""
+
+    list_display = ("started_at", "direction", "number", "outcome", "duration_seconds", "inbox", "agent")
+    list_filter = ("direction", "outcome")
+    list_select_related = ("inbox", "agent")
+    search_fields = ("=number", "=provider_call_sid")
+    raw_id_fields = ("workspace", "inbox", "conversation", "customer", "agent", "message", "callback_conversation")

@@ -73,3 +73,15 @@ def deliver(inbox, params: dict[str, str]):
     assert response.status_code == 200, response.content
     process_pending(inbox)
     return response
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Provider reasons and labels are written in the active language when a worker records them;
+    these tests assert the exact English words, whatever the Indonesian catalogue says."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
+    yield
+    translation.activate("en")

@@ -51,3 +51,15 @@ def deliver(inbox, body: bytes):
     assert response.status_code == 200, response.content
     process_inbound_event(event_id=response.json()["event_id"])
     return response
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Provider reasons and labels are written in the active language when a worker records them;
+    these tests assert the exact English words, whatever the Indonesian catalogue says."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
+    yield
+    translation.activate("en")

@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from layan.connectors.sms.segments import GSM_BASIC, GSM_EXTENSION, SegmentCount, count_segments, summary
+from layan.connectors.sms.segments import (
+    GSM_BASIC,
+    GSM_EXTENSION,
+    SegmentCount,
+    count_segments,
+    summary,
+)
 
 GSM_TEXT = st.text(alphabet=sorted(GSM_BASIC | GSM_EXTENSION), max_size=800)
 ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=400)

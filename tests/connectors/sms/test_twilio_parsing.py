@@ -3,6 +3,7 @@ bytes at all to a result or a ValueError, never another exception."""
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlencode
 
 import pytest
@@ -87,10 +88,8 @@ def test_what_is_not_a_twilio_messaging_request_is_a_value_error():
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=600))
 def test_any_bytes_parse_or_raise_value_error(raw):
-    try:
+    with contextlib.suppress(ValueError):
         parse_twilio_request(raw)
-    except ValueError:
-        pass
 
 
 @settings(max_examples=300, deadline=None)

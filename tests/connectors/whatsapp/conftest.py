@@ -32,7 +32,7 @@ def inbox(world, graph, monkeypatch) -> Inbox:
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):
+def _english_settings(settings):
     """Provider reasons and labels are written in the active language when a worker records them;
     these tests assert the exact English words, whatever the Indonesian catalogue says."""
     from django.utils import translation

@@ -362,7 +362,7 @@ def test_list_filters_with_ids_of_other_workspace_find_nothing(route, param, nam
     foreign = api.get(route, {param: foreign_filter})
 
     assert own.status_code == 200, own.content
-    assert [c["id"] for c in own.json()["items"]] == [ids["conversation"]]
+    assert [c["id"] for c in own.json()["items"]] == [ids["call" if route == "/calls" else "conversation"]]
     assert foreign.status_code == 200, foreign.content
     assert foreign.json() == {"items": [], "next_cursor": None}
     assert api.get(route, {param: MISSING_ID}).json() == foreign.json()  # the same as an id that exists nowhere

@@ -8,12 +8,11 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -21,6 +20,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from at_once import at_once
 from layan.connectors.api_channel.fake_provider import FakeCompanyReceiver
 from layan.connectors.api_channel.parsing import ApiPayloadError, parse_api_message
 from layan.connectors.api_channel.signature import signature_header, signature_is_valid
@@ -158,14 +158,7 @@ def test_the_same_delivery_five_times_makes_one_message(inbox):
 def test_the_same_delivery_five_times_at_once_makes_one_message(inbox):
     body = payload("message_text")
 
-    def post_in_a_thread(_i):
-        try:
-            return post(inbox, body)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=5) as pool:
-        responses = list(pool.map(post_in_a_thread, range(5)))
+    responses = at_once(lambda: post(inbox, body))
     for event_id in {r.json()["event_id"] for r in responses}:
         process_inbound_event(event_id=event_id)
 

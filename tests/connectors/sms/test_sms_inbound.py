@@ -3,11 +3,10 @@ signed, to the real /hooks/sms/<public id>/ URL, then processed as the queue wou
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
+from at_once import at_once
 from layan.connectors.models import InboundEvent, InboundEventStatus
 from layan.connectors.services import create_inbox
 from layan.connectors.twilio.signature import twilio_signature
@@ -105,14 +104,7 @@ def test_the_same_delivery_five_times_makes_one_message(sms_inbox):
 def test_the_same_delivery_five_times_at_once_makes_one_message(sms_inbox):
     params = payload("inbound_sms")
 
-    def post_in_a_thread(_i):
-        try:
-            return post(sms_inbox, params)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=5) as pool:
-        responses = list(pool.map(post_in_a_thread, range(5)))
+    responses = at_once(lambda: post(sms_inbox, params))
     process_pending(sms_inbox)
 
     assert [r.status_code for r in responses] == [200] * 5

@@ -5,12 +5,12 @@ and forged deliveries."""
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
+from at_once import at_once
 from layan.connectors.ingress import process_inbound_event
 from layan.connectors.models import InboundEvent, InboundEventStatus
 from layan.conversations.models import Message
@@ -150,14 +150,7 @@ def test_the_same_delivery_five_times_makes_one_message(inbox):
 def test_the_same_delivery_five_times_at_once_makes_one_message(inbox):
     body = payload("text_message")
 
-    def post_in_a_thread(_i):
-        try:
-            return post(inbox, body)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=5) as pool:
-        responses = list(pool.map(post_in_a_thread, range(5)))
+    responses = at_once(lambda: post(inbox, body))
     for event_id in {r.json()["event_id"] for r in responses}:
         process_inbound_event(event_id=event_id)
 

@@ -25,6 +25,7 @@ from voice_calls import (
     post_callback,
 )
 
+from at_once import at_once
 from layan.connectors.ingress import process_inbound_event
 from layan.connectors.models import InboundEvent, InboundEventStatus
 from layan.connectors.voice.fake_provider import FakeTwilioVoice
@@ -185,14 +186,7 @@ def test_the_same_callback_five_times_at_once_makes_one_call_and_one_task(voice_
     ringing, ended = callbacks("inbound_no_answer")
     deliver(voice_inbox, ringing)
 
-    def post_in_a_thread(_i):
-        try:
-            return post_callback(voice_inbox, ended)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=5) as pool:
-        responses = list(pool.map(post_in_a_thread, range(5)))
+    responses = at_once(lambda: post_callback(voice_inbox, ended))
     for event_id in InboundEvent.objects.values_list("pk", flat=True):
         process_inbound_event(event_id=event_id)
 

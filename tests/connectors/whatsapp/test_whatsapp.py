@@ -4,13 +4,12 @@ Graph API on 127.0.0.1 that records the exact request Meta would receive."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from wa_helpers import ACCESS_TOKEN, VERIFY_TOKEN, deliver, payload, post
 
+from at_once import at_once
 from layan.connectors.fake_provider import Answer
 from layan.connectors.ingress import process_inbound_event
 from layan.connectors.meta.webhooks import sign
@@ -72,14 +71,7 @@ def test_the_same_delivery_five_times_makes_one_message(inbox):
 def test_the_same_delivery_five_times_at_once_makes_one_message(inbox):
     body = payload("text_message")
 
-    def post_in_a_thread(_i):
-        try:
-            return post(inbox, body)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=5) as pool:
-        responses = list(pool.map(post_in_a_thread, range(5)))
+    responses = at_once(lambda: post(inbox, body))
     for event_id in {r.json()["event_id"] for r in responses}:
         process_inbound_event(event_id=event_id)
 

@@ -5,12 +5,14 @@ in-memory channel layer, all under ``./var/`` (or ``LAYAN_DATA_DIR``). ``DATABAS
 ``REDIS_URL`` switch to PostgreSQL and Redis. Every variable is listed in the README.
 """
 
+import json
 import os
 import secrets
 import time
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -209,6 +211,18 @@ LAYAN_MAX_MESSAGE_CHARS = 100_000
 LAYAN_MAX_EMAIL_BYTES = _env_int("LAYAN_MAX_EMAIL_BYTES", 60 * 1024 * 1024)
 LAYAN_API_PAGE_SIZE = 25
 LAYAN_API_MAX_PAGE_SIZE = 100
+
+# --- outbox (docs/flows/outbox.md) ------------------------------------------------------------
+# How long a worker may hold an item it is sending before the sweeper presumes it died.
+LAYAN_OUTBOX_SEND_LEASE_SECONDS = _env_int("LAYAN_OUTBOX_SEND_LEASE_SECONDS", 600)
+# Sends per second per inbox, by kind, over the adapters' published defaults: e.g.
+# '{"email": 14, "whatsapp": 1000}'; 0 lifts a kind's limit.
+try:
+    LAYAN_OUTBOX_RATE_LIMITS = {str(k): float(v) for k, v in
+                                json.loads(os.environ.get("LAYAN_OUTBOX_RATE_LIMITS") or "{}").items()}
+except (ValueError, TypeError, AttributeError) as exc:
+    raise ImproperlyConfigured(
+        'LAYAN_OUTBOX_RATE_LIMITS must be a JSON object of sends per second, e.g. {"email": 14}') from exc
 
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

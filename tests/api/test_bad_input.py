@@ -24,6 +24,7 @@ from layan.conversations.services import (
     create_conversation,
     link_conversations,
     merge_conversations,
+    reply_to_conversation,
 )
 from layan.customers.services import IdentityInput, create_customer, merge_customers
 
@@ -46,6 +47,8 @@ def ids(world) -> dict[str, int]:
                               kind="related")
     return {
         "conversation": first.conversation.pk,
+        # A reply still queued (its delivery runs after commit, which a test transaction never reaches).
+        "message": reply_to_conversation(actor=world.actor, conversation=first.conversation, text="Kami cek.")[0].pk,
         "other_conversation": second.conversation.pk,
         "customer": siti.pk,
         "identity": siti.identities.order_by("id").first().pk,
@@ -115,6 +118,7 @@ WRITE_ENDPOINTS = [
           lambda ids: {"target_id": ids["other_conversation"], "kind": "duplicate"}),
     Write("delete", f"{C}/links/{{link_id}}", "/conversations/{conversation}/links/{link}"),
     Write("post", f"{C}/time", "/conversations/{conversation}/time", {"seconds": 600, "note": "telepon"}, 201),
+    Write("post", "/messages/{message_id}/retry", "/messages/{message}/retry"),
     Write("post", "/canned-replies", "/canned-replies", {"shortcut": "resi", "title": "Resi", "text": "Cek resi"}, 201),
     Write("patch", "/canned-replies/{canned_reply_id}", "/canned-replies/{canned_reply}", {"title": "Ongkir baru"}),
     Write("delete", "/canned-replies/{canned_reply_id}", "/canned-replies/{canned_reply}", ok=204),

@@ -26,6 +26,7 @@ from layan.conversations.services import (
     create_conversation,
     link_conversations,
     log_time,
+    reply_to_conversation,
 )
 from layan.customers.services import IdentityInput, create_customer
 
@@ -62,6 +63,8 @@ def populate(world) -> dict[str, int]:
         "conversation": conversation.pk,
         "other_conversation": second.conversation.pk,
         "message": first.message.pk,
+        # Still queued: its delivery runs after commit, which a test transaction never reaches.
+        "reply": reply_to_conversation(actor=world.actor, conversation=conversation, text="Kami cek.")[0].pk,
         "attachment": first.message.attachments.get().pk,
         "link": link.pk,
         "customer": conversation.customer_id,
@@ -165,6 +168,7 @@ PATH_ID_CASES = [
     PathCase("get", f"{C}/time", "/conversations/{conversation}/time"),
     PathCase("get", f"{C}/audit", "/conversations/{conversation}/audit"),
     PathCase("get", "/messages/{message_id}", "/messages/{message}"),
+    PathCase("post", "/messages/{message_id}/retry", "/messages/{reply}/retry"),
     PathCase("get", "/messages/{message_id}/source", "/messages/{received_mail}/source"),
     PathCase("delete", f"{C}/participants/{{address}}", "/conversations/{conversation}/participants/{participant}",
              foreign=frozenset({"conversation"})),

@@ -44,6 +44,7 @@ from layan.conversations.selectors import (
     list_conversations,
 )
 from layan.customers.selectors import access_customer
+from layan.delivery.services import retry_delivery_now
 from layan.errors import InvalidInput
 
 router = Router(tags=["conversations"])
@@ -278,6 +279,14 @@ messages_router = Router(tags=["messages"])
 
 @messages_router.get("/messages/{int:message_id}", response={200: MessageOut, **ERRORS}, summary="Get a message")
 def get_message(request, message_id: int):
+    return render.message_out(access_message(agent=request.agent, message_id=message_id))
+
+
+@messages_router.post("/messages/{int:message_id}/retry", response={200: MessageOut, **ERRORS},
+                      summary="Retry a reply now: one waiting for its next attempt, or one that failed")
+def retry_message(request, message_id: int):
+    message = access_message(agent=request.agent, message_id=message_id)
+    retry_delivery_now(actor=request.actor, message=message)
     return render.message_out(access_message(agent=request.agent, message_id=message_id))
 
 

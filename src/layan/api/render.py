@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 
 from layan.accounts.models import Agent, Team
@@ -84,6 +85,14 @@ def conversation_detail_out(c: Conversation) -> dict:
     }
 
 
+def _delivery_progress(m: Message) -> dict:
+    try:
+        item = m.outbox_item
+    except ObjectDoesNotExist:  # inbound messages, notes
+        return {"delivery_attempts": None, "next_attempt_at": None}
+    return {"delivery_attempts": item.attempts, "next_attempt_at": item.next_attempt_at if item.retrying else None}
+
+
 def message_out(m: Message) -> dict:
     recipients = m.recipients or {}
     return {
@@ -94,6 +103,7 @@ def message_out(m: Message) -> dict:
         "mention_ids": sorted(a.pk for a in m.mentions.all()),
         "delivery_status": m.delivery_status, "delivery_error": m.delivery_error,
         "provider_message_id": m.provider_message_id,
+        **_delivery_progress(m),
         "attachments": [
             {"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size,
              "inline": a.inline, "url": reverse("api-v1:download_attachment", args=[a.pk])}

@@ -266,6 +266,9 @@ class MessageOut(Schema):
     delivery_status: str
     delivery_error: str
     provider_message_id: str | None
+    # Replies only: attempts so far, and when the next one is due while it waits to be retried.
+    delivery_attempts: int | None
+    next_attempt_at: datetime | None
     attachments: list[AttachmentOut]
     # An email's quoted history and signature, kept out of ``text``; the raw original at source_url.
     quoted_text: str

@@ -101,15 +101,27 @@ class SendResult:
 
 
 class SendError(Exception):
-    """Raised by adapters. ``retryable`` decides between a later retry and a terminal failure."""
+    """Raised by adapters. ``retryable`` decides between a later retry and a terminal failure;
+    ``retry_after`` (seconds) is the provider's own "not before", when it says one."""
 
-    def __init__(self, reason: str, *, retryable: bool):
+    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None):
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``sends`` outbox items per ``per_seconds`` for one inbox (one sender number, page or
+    bot): the provider's published throughput, so bursts wait in the outbox instead of being refused."""
+
+    sends: int
+    per_seconds: float = 1.0
 
 
 class ChannelAdapter(Protocol):
     kind: str
+    rate_limit: RateLimit | None
 
     def send(self, message: OutboundMessage) -> SendResult: ...

@@ -6,6 +6,8 @@ it with the provider's documented answers (connectors/<kind>/fake_provider.py)."
 from __future__ import annotations
 
 import json
+import select
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +21,9 @@ class RecordedRequest:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    # Held (see FakeProviderServer.hold_next) and the client hung up before any answer: the
+    # provider never accepted it.
+    abandoned: bool = False
 
     def json(self):
         return json.loads(self.body or b"null")
@@ -35,6 +40,28 @@ class Answer:
     content_type: str = "application/json"
 
 
+class Hold:
+    """The next request, kept unanswered: ``arrived`` is set when it is in, and it is answered once
+    ``release()`` is called — or dropped unanswered if the client hangs up first (a killed worker)."""
+
+    def __init__(self):
+        self.arrived = threading.Event()
+        self.released = threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def _peer_closed(connection: socket.socket) -> bool:
+    readable, _, _ = select.select([connection], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
 class FakeProviderServer:
     """Records every request; answers from ``scripted`` first (one per request, e.g. two 500s),
     then from ``answer()``, which subclasses implement as the provider documents it."""
@@ -44,6 +71,7 @@ class FakeProviderServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.requests: list[RecordedRequest] = []
         self.scripted: list[Answer] = []
+        self.holds: list[Hold] = []
         self._lock = threading.Lock()
         fake = self
 
@@ -58,6 +86,15 @@ class FakeProviderServer:
                                            body=self.rfile.read(length) if length else b"")
                 with fake._lock:
                     fake.requests.append(recorded)
+                    hold = fake.holds.pop(0) if fake.holds else None
+                if hold is not None:
+                    hold.arrived.set()
+                    while not hold.released.wait(0.02):
+                        if _peer_closed(self.connection):
+                            recorded.abandoned = True
+                            self.close_connection = True
+                            return
+                with fake._lock:
                     scripted = fake.scripted.pop(0) if fake.scripted else None
                 answer = scripted or fake.answer(recorded)
                 body = answer.body
@@ -85,6 +122,12 @@ class FakeProviderServer:
 
     def answer(self, request: RecordedRequest) -> Answer:  # pragma: no cover - subclasses answer
         return Answer(404, {"error": "not found"})
+
+    def hold_next(self) -> Hold:
+        hold = Hold()
+        with self._lock:
+            self.holds.append(hold)
+        return hold
 
     def start(self) -> FakeProviderServer:
         self._thread.start()

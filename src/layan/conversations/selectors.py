@@ -165,7 +165,8 @@ def access_conversation_by_number(*, agent: Agent, number: int) -> Conversation:
 def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
     return (
         Message.objects.filter(conversation=conversation)
-        .select_related("author_agent", "author_customer", "inbox")
+        # outbox_item (delivery): a reply's attempts and next try, shown on the message
+        .select_related("author_agent", "author_customer", "inbox", "outbox_item")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")), "mentions")
         .order_by("id")
     )
@@ -173,7 +174,7 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
 
 def access_message(*, agent: Agent, message_id: int) -> Message:
     message = (
-        Message.objects.select_related("author_agent", "author_customer")
+        Message.objects.select_related("author_agent", "author_customer", "outbox_item")
         .prefetch_related("attachments", "mentions")
         .filter(pk=message_id, conversation__in=visible_conversations(agent))
         .first()

@@ -15,11 +15,17 @@ class OutboxStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+DEFAULT_MAX_ATTEMPTS = 8
+
+
 class OutboxItem(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace"))
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outbox_item", verbose_name=_("message"))
     status = models.CharField(max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED, verbose_name=_("status"))
     attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    # Past this many attempts a retryable error fails the item; "Retry now" on a failed item
+    # grants a fresh allowance.
+    max_attempts = models.PositiveIntegerField(default=DEFAULT_MAX_ATTEMPTS, verbose_name=_("maximum attempts"))
     next_attempt_at = models.DateTimeField(default=now, verbose_name=_("next attempt at"))
     # While SENDING, the lease: past it, the sweeper presumes the worker died.
     lease_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("lease expires at"))
@@ -35,6 +41,11 @@ class OutboxItem(models.Model):
 
     def __str__(self):
         return f"outbox {self.pk} ({self.status})"
+
+    @property
+    def retrying(self) -> bool:
+        """Queued again after a failed attempt: the agent sees when the next try is."""
+        return self.status == OutboxStatus.QUEUED and self.attempts > 0
 
 
 class AttemptOutcome(models.TextChoices):

@@ -22,6 +22,7 @@ urlpatterns = [
     path("c/<int:number>/", views.conversation_page, name="conversation"),
     path("c/<int:number>/note", views.conversation_note, name="conversation-note"),
     path("c/<int:number>/details", views.conversation_details, name="conversation-details"),
+    path("c/<int:number>/messages/<int:message_id>/retry", views.message_retry, name="message-retry"),
     path("c/<int:number>/call", call_views.conversation_log_call, name="conversation-call"),
     path("attachments/<int:attachment_id>/preview", views.attachment_preview, name="attachment-preview"),
     path("canned/", canned_views.canned_lookup, name="canned"),

@@ -41,6 +41,7 @@ from layan.conversations.selectors import (
     access_attachment,
     access_conversation,
     access_conversation_by_number,
+    access_message,
     conversation_messages,
     count_conversations,
     customer_identities,
@@ -61,6 +62,7 @@ from layan.conversations.services import (
     reply_to_conversation,
     tag,
 )
+from layan.delivery.services import retry_delivery_now
 from layan.errors import InvalidInput, LayanError, NotFound
 from layan.web.calls import call_panel
 from layan.web.inbox import PAGE_SIZE, SORTS, VIEWS, parse_inbox_query, view_filters
@@ -497,3 +499,23 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@login_required
+@require_POST
+def message_retry(request, number: int, message_id: int):
+    """"Retry now" on a reply that waits for its next attempt or has failed."""
+    agent = session_agent(request)
+    conversation = _conversation_or_404(agent, number)
+    try:
+        message = access_message(agent=agent, message_id=message_id)
+        if message.conversation_id != conversation.pk:
+            raise Http404
+        retry_delivery_now(actor=Actor.for_agent(agent), message=message)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except LayanError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Trying to send the reply again."))
+    return redirect(reverse("web:conversation", args=[conversation.number]) + f"#m{message_id}")

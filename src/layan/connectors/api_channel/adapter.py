@@ -40,6 +40,7 @@ def reply_payload(message: OutboundMessage, *, thread_id: str | None) -> dict:
 
 class ApiChannelAdapter:
     kind = "api"
+    rate_limit = None
 
     def send(self, message: OutboundMessage) -> SendResult:
         inbox = inbox_by_id(inbox_id=message.inbox_id)

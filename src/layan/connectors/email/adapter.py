@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 class EmailAdapter:
     kind = "email"
+    # SMTP relays publish no common figure; set LAYAN_OUTBOX_RATE_LIMITS to your relay's.
+    rate_limit = None
 
     def send(self, message: OutboundMessage) -> SendResult:
         inbox = inbox_by_id(inbox_id=message.inbox_id)

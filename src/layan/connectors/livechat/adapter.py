@@ -16,6 +16,7 @@ from layan.connectors.livechat.sessions import Visitor
 
 class LivechatAdapter:
     kind = "livechat"
+    rate_limit = None
 
     def send(self, message: OutboundMessage) -> SendResult:
         visitors = message.recipients.get("to") or []

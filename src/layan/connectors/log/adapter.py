@@ -10,6 +10,7 @@ logger = logging.getLogger("layan.connectors.log")
 
 class LogAdapter:
     kind = "log"
+    rate_limit = None
 
     def send(self, message: OutboundMessage) -> SendResult:
         provider_id = f"log-{uuid.uuid4().hex}"

@@ -19,7 +19,13 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from layan.connectors.base import OutboundAttachment, OutboundMessage, SendError, SendResult
+from layan.connectors.base import (
+    OutboundAttachment,
+    OutboundMessage,
+    RateLimit,
+    SendError,
+    SendResult,
+)
 from layan.connectors.log.adapter import LogAdapter
 from layan.connectors.selectors import inbox_by_id, inbox_config
 
@@ -82,6 +88,9 @@ class MetaMessagingAdapter:
 
     kind = ""
     platform_name = ""
+    # Instagram's messaging API allows 100 calls/s per professional account for text; Messenger
+    # publishes no per-second figure, so a Page gets the same ceiling.
+    rate_limit = RateLimit(sends=100)
 
     def messages_path(self, config) -> str:  # pragma: no cover - subclasses answer
         raise NotImplementedError

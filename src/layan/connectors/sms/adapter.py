@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from layan.connectors.base import OutboundMessage, SendError, SendResult
+from layan.connectors.base import OutboundMessage, RateLimit, SendError, SendResult
 from layan.connectors.log.adapter import LogAdapter
 from layan.connectors.selectors import inbox_by_id, inbox_config, webhook_path
 from layan.connectors.sms.providers import provider_for
@@ -19,6 +19,8 @@ def status_callback_url(inbox) -> str:
 
 class SmsAdapter:
     kind = "sms"
+    # Twilio queues above a sender's own rate and caps an account at 25 messages/s for MMS.
+    rate_limit = RateLimit(sends=25)
 
     def send(self, message: OutboundMessage) -> SendResult:
         inbox = inbox_by_id(inbox_id=message.inbox_id)

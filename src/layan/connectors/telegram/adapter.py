@@ -9,7 +9,13 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from layan.connectors.base import OutboundAttachment, OutboundMessage, SendError, SendResult
+from layan.connectors.base import (
+    OutboundAttachment,
+    OutboundMessage,
+    RateLimit,
+    SendError,
+    SendResult,
+)
 from layan.connectors.log.adapter import LogAdapter
 from layan.connectors.selectors import inbox_by_id, inbox_config
 from layan.connectors.telegram.api import BotApi, BotApiError, BotApiUnreachable, UploadFile
@@ -24,6 +30,8 @@ PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 
 class TelegramAdapter:
     kind = "telegram"
+    # Telegram's bot FAQ: about 30 messages per second in total per bot.
+    rate_limit = RateLimit(sends=30)
 
     def send(self, message: OutboundMessage) -> SendResult:
         inbox = inbox_by_id(inbox_id=message.inbox_id)
@@ -47,7 +55,7 @@ class TelegramAdapter:
             first = self._send_all(api, message, chat_id=chat_id, reply_to=reply_to)
         except BotApiError as exc:
             raise SendError(_("Telegram refused the message: %(reason)s") % {"reason": exc.reason},
-                            retryable=exc.retryable) from exc
+                            retryable=exc.retryable, retry_after=exc.retry_after) from exc
         except BotApiUnreachable as exc:
             raise SendError(_("Telegram could not be reached: %(error)s") % {"error": exc}, retryable=True) from exc
         if not isinstance(first, dict) or not isinstance(first.get("message_id"), int):

@@ -12,6 +12,7 @@ from layan.connectors.base import OutboundMessage, SendError, SendResult
 
 class VoiceAdapter:
     kind = "voice"
+    rate_limit = None
 
     def send(self, message: OutboundMessage) -> SendResult:
         raise SendError(_("A phone inbox cannot send text messages: call the customer back and log the call."),

@@ -18,6 +18,7 @@ from layan.connectors.webform.selectors import reply_inbox_for
 
 class WebFormAdapter:
     kind = "webform"
+    rate_limit = None
 
     def send(self, message: OutboundMessage) -> SendResult:
         form_inbox = inbox_by_id(inbox_id=message.inbox_id)

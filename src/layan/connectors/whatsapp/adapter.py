@@ -9,7 +9,13 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from layan.connectors.base import OutboundAttachment, OutboundMessage, SendError, SendResult
+from layan.connectors.base import (
+    OutboundAttachment,
+    OutboundMessage,
+    RateLimit,
+    SendError,
+    SendResult,
+)
 from layan.connectors.log.adapter import LogAdapter
 from layan.connectors.whatsapp import graph
 from layan.connectors.whatsapp.media import message_type_for, upload_media
@@ -21,6 +27,8 @@ CAPTIONED = ("image", "video", "document")  # audio and stickers take no caption
 
 class WhatsAppAdapter:
     kind = "whatsapp"
+    # Cloud API throughput: 80 messages/s per business phone number by default (error 130429 past it).
+    rate_limit = RateLimit(sends=80)
 
     def send(self, message: OutboundMessage) -> SendResult:
         config = whatsapp_config(inbox_id=message.inbox_id)

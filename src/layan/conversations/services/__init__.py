@@ -13,6 +13,7 @@ from layan.conversations.services.messaging import (
     receive_inbound_message,
     record_delivery_status,
     reply_to_conversation,
+    requeue_failed_message,
     send_automatic_reply,
 )
 from layan.conversations.services.workflow import (
@@ -55,6 +56,7 @@ __all__ = [
     "receive_inbound_message",
     "record_call_message",
     "record_delivery_status",
+    "requeue_failed_message",
     "remove_follower",
     "remove_participant",
     "reply_to_conversation",

@@ -495,6 +495,25 @@ def add_note(*, actor: Actor, conversation: Conversation, text: str, mentions: I
 
 
 @transaction.atomic
+def requeue_failed_message(*, message_id: int, forget_provider_id: bool = False) -> Message:
+    """The one step back from failed: an agent retries the reply (delivery.services.retry_delivery_now).
+    ``forget_provider_id`` when the provider had accepted it: the new send gets a new id, and late
+    callbacks about the old one find nothing."""
+    message = Message.objects.select_for_update().get(pk=message_id)
+    if message.delivery_status not in (DeliveryStatus.FAILED, DeliveryStatus.QUEUED):
+        return message
+    message.delivery_status, message.delivery_error = DeliveryStatus.QUEUED, ""
+    fields = ["delivery_status", "delivery_error"]
+    if forget_provider_id:
+        message.provider_message_id = None
+        fields.append("provider_message_id")
+    message.save(update_fields=fields)
+    events.publish(events.MessageDeliveryChanged(workspace_id=message.workspace_id,
+                                                 conversation_id=message.conversation_id,
+                                                 message_id=message.pk, status=DeliveryStatus.QUEUED))
+    return message
+
+
 def record_delivery_status(*, message_id: int, status: str, error: str = "",
                            provider_message_id: str | None = None) -> Message:
     """Move a message's delivery status forward only (queued -> sent -> delivered -> read);

@@ -16,8 +16,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from layan import events
-from layan.connectors import registry
-from layan.connectors.base import OutboundMessage, SendError, SendResult
+from layan.connectors.base import SendError
 from layan.conversations.models import DeliveryStatus, Message, Status
 from layan.conversations.services import (
     create_conversation,
@@ -36,52 +35,6 @@ from layan.delivery.services import (
     send_lease,
 )
 from layan.errors import Conflict
-
-
-class ScriptedAdapter:
-    """Sends as scripted: each call takes the next outcome (an exception to raise, or a callable to
-    run first); once the script is used up, every send succeeds."""
-
-    kind = "scripted"
-
-    def __init__(self, *outcomes):
-        self.outcomes = list(outcomes)
-        self.sent: list[OutboundMessage] = []
-        self.lock = threading.Lock()
-
-    def send(self, message: OutboundMessage) -> SendResult:
-        with self.lock:
-            self.sent.append(message)
-            number = len(self.sent)
-            outcome = self.outcomes.pop(0) if self.outcomes else None
-        if isinstance(outcome, BaseException):
-            raise outcome
-        if callable(outcome):
-            outcome()
-        return SendResult(provider_message_id=f"prov-{message.message_id}-{number}")
-
-
-@pytest.fixture
-def adapter(monkeypatch):
-    """`adapter(*outcomes, kind="email")` installs a ScriptedAdapter; the registry is restored after."""
-    def install(*outcomes, kind: str = "email") -> ScriptedAdapter:
-        scripted = ScriptedAdapter(*outcomes)
-        monkeypatch.setitem(registry.ADAPTERS, kind, scripted)
-        return scripted
-    return install
-
-
-@pytest.fixture
-def conversation(world, receive):
-    return receive(world.email_inbox, "siti@contoh.id", cc=(("dewi@contoh.id", "Dewi"),)).conversation
-
-
-@pytest.fixture
-def reply(world, conversation):
-    """A reply whose transaction committed but whose delivery task has not run yet."""
-    message, _duplicate = reply_to_conversation(actor=world.actor, conversation=conversation,
-                                                text="Paket sudah dikirim ulang.", bcc=["arsip@toko.id"])
-    return message
 
 
 def _item(message: Message) -> OutboxItem:

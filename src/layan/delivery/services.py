@@ -224,10 +224,12 @@ def retry_delivery_now(*, actor: Actor, message: Message) -> OutboxItem:
             raise Conflict(_("Only replies sent through a channel can be retried."), field="message")
         if item.status == OutboxStatus.SENDING:
             raise Conflict(_("This reply is being sent right now."), field="message")
-        failed = item.status == OutboxStatus.FAILED or message.delivery_status == DeliveryStatus.FAILED
+        # Read now, not from the caller's copy: a provider's callback may have failed it since.
+        delivery_status = Message.objects.filter(pk=message.pk).values_list("delivery_status", flat=True).get()
+        failed = item.status == OutboxStatus.FAILED or delivery_status == DeliveryStatus.FAILED
         if item.status == OutboxStatus.SENT and not failed:
             raise Conflict(_("This reply has already been sent."), field="message")
-        before = {"status": item.status, "attempts": item.attempts, "delivery_status": message.delivery_status}
+        before = {"status": item.status, "attempts": item.attempts, "delivery_status": delivery_status}
         fields = ["status", "next_attempt_at", "updated_at"]
         if failed:
             item.max_attempts = item.attempts + MAX_ATTEMPTS

@@ -1,10 +1,16 @@
-"""``layan demo``: load the Indonesian demo shop and print how to log in and call the API."""
+"""``layan demo``: load the Indonesian demo shop and print how to log in and call the API;
+``--fake-providers`` points its inboxes at the loopback fakes `layan serve --fake-providers` runs."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from layan.accounts.models import Role
+from layan.demo.fake_providers import (
+    DEFAULT_BASE_PORT,
+    demo_inboxes_point_at_fakes,
+    point_demo_inboxes_at_fakes,
+)
 from layan.demo.seed import DEMO_AGENTS, DEMO_PASSWORD, issue_demo_token, seed_demo
 from layan.errors import LayanError
 
@@ -25,6 +31,12 @@ class Command(BaseCommand):
                             help=_("How many conversations."))
         parser.add_argument("--seed", type=int, default=None,
                             help=_("Random seed: the same seed loads the same data."))
+        parser.add_argument("--fake-providers", action="store_true",
+                            help=_("Point the demo inboxes at fake provider servers on 127.0.0.1, which "
+                                   "`layan serve --fake-providers` runs: replies really go out over HTTP, "
+                                   "to the fakes."))
+        parser.add_argument("--fake-providers-port", type=int, default=DEFAULT_BASE_PORT,
+                            help=_("The first of the fake providers' ports (default %(default)s)."))
 
     def handle(self, *args, **options):
         extra = {"seed": options["seed"]} if options["seed"] is not None else {}
@@ -32,6 +44,9 @@ class Command(BaseCommand):
             summary = seed_demo(customers=options["customers"], conversations=options["conversations"],
                                 reset=options["reset"], **extra)
             _admin, token = issue_demo_token(workspace=summary.workspace)
+            pointed = (point_demo_inboxes_at_fakes(workspace=summary.workspace,
+                                                   base_port=options["fake_providers_port"])
+                       if options["fake_providers"] else None)
         except LayanError as exc:
             raise CommandError(exc.message) from exc
         counts = {"customers": summary.customers, "conversations": summary.conversations,
@@ -48,6 +63,12 @@ class Command(BaseCommand):
                 "%(name)s (%(slug)s) is already loaded: %(customers)s customers, %(conversations)s "
                 "conversations, %(messages)s messages. Use --reset to load it again.") % {
                     "name": workspace.name, "slug": workspace.slug, **counts})
+        if pointed is not None:
+            self._fakes_summary(pointed)
+        elif demo_inboxes_point_at_fakes(workspace=workspace):
+            out.write(self.style.WARNING(_(
+                "The demo inboxes still send to fake providers on 127.0.0.1 (an earlier --fake-providers): "
+                "serve with `layan serve --fake-providers`, or run `layan demo --reset` for the plain demo.")))
         base = settings.LAYAN_BASE_URL
         out.write("")
         out.write(_("Open %(url)s and log in (password for everyone: %(password)s):") % {
@@ -62,3 +83,12 @@ class Command(BaseCommand):
         out.write(f"  {token}")
         out.write(_("Try it:"))
         out.write(f'  curl -H "Authorization: Bearer {token}" "{base}/api/v1/conversations?status=open&limit=5"')
+
+    def _fakes_summary(self, pointed) -> None:
+        out = self.stdout
+        out.write("")
+        out.write(_("Replies go to fake providers on 127.0.0.1; run `layan serve --fake-providers` "
+                    "(same --fake-providers-port) to start them:"))
+        width = max((len(p.inbox.name) for p in pointed), default=0)
+        for p in pointed:
+            out.write(f"  {p.inbox.name.ljust(width)}  {p.url}  ({p.fake.label})")

@@ -2,7 +2,8 @@
 
 One process is the embedded deployment: uvicorn serves ``layan.asgi:application`` from the main
 thread while a Huey consumer runs in threads beside it. Scaled out, run ``layan serve --no-worker``
-on the web machines and ``layan worker`` on the worker machines.
+on the web machines and ``layan worker`` on the worker machines. ``--fake-providers`` (the demo's
+``make demo FAKE_PROVIDERS=1``) also runs the loopback fake providers of layan/demo/fake_providers.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,18 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 from huey.consumer import Consumer
 from huey.consumer_options import ConsumerConfig
+
+from layan.demo.fake_providers import (
+    DEFAULT_BASE_PORT,
+    DEMO_FAKES,
+    HOST,
+    FakePortInUse,
+    check_base_port,
+    set_demo_secrets,
+    start_fakes,
+    stop_fakes,
+)
+from layan.errors import LayanError
 
 # Beside a web server an idle queue is polled at least every second (Huey's default backs off to
 # ten), so a reply leaves within a second or two; settings.HUEY["consumer"] can still say otherwise.
@@ -105,11 +118,23 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None,
                             help=_("Worker threads for background work (default from "
                                               "settings, LAYAN_WORKERS)."))
+        parser.add_argument("--fake-providers", action="store_true",
+                            help=_("Also run fake provider servers on 127.0.0.1 for the demo inboxes "
+                                   "(see `layan demo --fake-providers`) and set their demo secrets."))
+        parser.add_argument("--fake-providers-port", type=int, default=DEFAULT_BASE_PORT,
+                            help=_("The first of the fake providers' ports (default %(default)s)."))
 
     def handle(self, *args, **options):
         if options["workers"] is not None and options["workers"] < 1:
             raise CommandError(_("--workers must be at least 1."))
         self.check_migrations()
+        fakes = self._start_fakes(options["fake_providers_port"]) if options["fake_providers"] else []
+        try:
+            self._serve(options)
+        finally:
+            stop_fakes(fakes)
+
+    def _serve(self, options):
         consumer = self._consumer(options)
         url = _display_url(options["host"], options["port"])
         config = uvicorn.Config(
@@ -133,6 +158,28 @@ class Command(BaseCommand):
                 self.stdout.write(_("Stopping the background worker…"))
                 consumer.stop(graceful=True)
             signal.signal(signal.SIGTERM, previous_term)
+
+    def _start_fakes(self, base_port: int) -> list:
+        # Before the worker starts: the secrets must be in the environment when a send reads them.
+        try:
+            check_base_port(base_port)
+        except LayanError as exc:
+            raise CommandError(exc.message) from exc
+        set_demo_secrets()
+        try:
+            fakes = start_fakes(base_port=base_port)
+        except FakePortInUse as exc:
+            raise CommandError(_(
+                "Cannot start the fake %(name)s on %(host)s:%(port)s: %(error)s. Is another "
+                "`layan serve --fake-providers` running? Stop it, or choose other ports with "
+                "--fake-providers-port (and the same with `layan demo --fake-providers`).") % {
+                    "name": exc.fake.label, "host": HOST, "port": exc.port,
+                    "error": exc.error.strerror or exc.error}) from exc
+        self.stdout.write(_("Fake providers (nothing the demo sends leaves this machine):"))
+        width = max(len(str(fake.label)) for fake in DEMO_FAKES)
+        for fake, server in zip(DEMO_FAKES, fakes, strict=True):
+            self.stdout.write(f"  {str(fake.label).ljust(width)}  {server.url}")
+        return fakes
 
     def _consumer(self, options) -> EmbeddedConsumer | None:
         if options["no_worker"]:

@@ -168,6 +168,7 @@ CHANNEL_IDENTITY = {
     InboxKind.LIVECHAT: IdentityKind.LIVECHAT, InboxKind.INSTAGRAM: IdentityKind.INSTAGRAM,
     InboxKind.TELEGRAM: IdentityKind.TELEGRAM, InboxKind.MESSENGER: IdentityKind.MESSENGER,
     InboxKind.VOICE: IdentityKind.PHONE, InboxKind.SMS: IdentityKind.PHONE, InboxKind.WEBFORM: IdentityKind.EMAIL,
+    InboxKind.API: IdentityKind.EXTERNAL,
 }
 # Channels that report read receipts, and the delivery status their replies usually reach.
 READ_RECEIPT_KINDS = {InboxKind.WHATSAPP, InboxKind.MESSENGER, InboxKind.INSTAGRAM, InboxKind.TELEGRAM,
@@ -458,6 +459,11 @@ class _DemoShop:
             self._identity(person, identity_kind, value, f"@{value}")
         elif identity_kind == IdentityKind.MESSENGER:  # a page-scoped id
             value = self._unique(identity_kind, lambda: str(rng.randrange(10**15, 10**16)))
+            self._identity(person, identity_kind, value)
+        elif identity_kind == IdentityKind.EXTERNAL:
+            # The company's own customer id, which an API-channel reply is addressed to. Numbered,
+            # not drawn: a draw here would change every later value the seed makes.
+            value = self._unique(identity_kind, lambda: f"pelanggan-{len(self.taken.get(identity_kind, ())) + 1:04d}")
             self._identity(person, identity_kind, value)
         else:  # live chat: the widget's visitor id
             value = self._unique(identity_kind, lambda: f"v_{rng.getrandbits(64):016x}")

@@ -16,11 +16,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# FAKE_PROVIDERS=1: replies go over HTTP to loopback fake providers (FAKE_PROVIDERS_PORT, default 8701..8707).
 demo: install
 	$(BIN)/layan migrate --noinput
 	$(BIN)/layan compilemessages --ignore=.venv >/dev/null
-	$(BIN)/layan demo
-	$(BIN)/layan serve --host 127.0.0.1 --port 8000
+	$(BIN)/layan demo $(if $(filter 1,$(FAKE_PROVIDERS)),--fake-providers $(if $(FAKE_PROVIDERS_PORT),--fake-providers-port $(FAKE_PROVIDERS_PORT)))
+	$(BIN)/layan serve --host 127.0.0.1 --port 8000 $(if $(filter 1,$(FAKE_PROVIDERS)),--fake-providers $(if $(FAKE_PROVIDERS_PORT),--fake-providers-port $(FAKE_PROVIDERS_PORT)))
 
 serve: install
 	$(BIN)/layan migrate --noinput

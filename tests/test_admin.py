@@ -35,7 +35,7 @@ PASSWORD = "operator-pass-2026"
 
 REGISTERED = [
     "accounts.User", "accounts.Workspace", "accounts.Agent", "accounts.Team", "accounts.Tag",
-    "accounts.APIToken", "accounts.AuditEntry",
+    "accounts.APIToken", "accounts.AuditEntry", "accounts.Notification",
     "customers.Customer", "customers.Identity",
     "connectors.Inbox", "connectors.InboundEvent", "connectors.WhatsAppConfig", "connectors.WhatsAppTemplate",
     "connectors.SmsConfig", "connectors.TelegramConfig", "connectors.MessengerConfig", "connectors.InstagramConfig",
@@ -106,6 +106,10 @@ def history(world):
                     raw=b"From: Rina <rina@contoh.id>\r\nSubject: Tagihan\r\n\r\nTagihan saya dobel.\r\n")
     create_canned_reply(actor=Actor.for_agent(world.supervisor), shortcut="resi", title="Nomor resi",
                         text="Halo {customer_name}, nomor resi Kakak sudah kami kirim.", team=world.team)
+    from layan.accounts.notifications import notify_agents
+
+    notify_agents(workspace_id=world.workspace.pk, agent_ids=[world.agent.pk], kind="sla_warning",
+                  wording=lambda: ("SLA hampir terlewati", ""), conversation_id=conversation.pk)
     return conversation
 
 

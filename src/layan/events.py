@@ -100,6 +100,12 @@ class AgentAvailabilityChanged(Event):
     availability: str
 
 
+@dataclass(frozen=True)
+class AgentNotified(Event):
+    agent_id: int
+    notification_id: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -114,6 +120,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CustomersMerged,
         MessageDeliveryChanged,
         AgentAvailabilityChanged,
+        AgentNotified,
     )
 }
 
@@ -134,6 +141,7 @@ SUBSCRIBERS: dict[type[Event], list[tuple[str, Mode]]] = {
     CustomersMerged: [],
     MessageDeliveryChanged: [_REALTIME],
     AgentAvailabilityChanged: [_REALTIME],
+    AgentNotified: [_REALTIME, ("layan.accounts.notifications.email_notification", "async")],
 }
 
 

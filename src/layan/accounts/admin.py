@@ -20,6 +20,7 @@ from layan.accounts.models import (
     Agent,
     APIToken,
     AuditEntry,
+    Notification,
     Tag,
     Team,
     TeamMembership,
@@ -302,4 +303,14 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("action", "=object_id")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
+    show_full_result_count = False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "workspace", "agent", "kind", "title", "read_at", "email_status")
+    list_filter = ("workspace", "kind", "email_status")
+    list_select_related = ("workspace", "agent")
+    search_fields = ("title",)
+    ordering = ("-id",)
     show_full_result_count = False

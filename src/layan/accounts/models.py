@@ -95,6 +95,8 @@ class Agent(models.Model):
                                     default=Availability.OFFLINE)
     availability_changed_at = models.DateTimeField(_("availability changed"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Kept with F() by accounts.notifications, so every page shows the count without a query.
+    unread_notifications = models.PositiveIntegerField(_("unread notifications"), default=0)
     created_at = models.DateTimeField(default=now, verbose_name=_("created"))
 
     class Meta:
@@ -220,3 +222,34 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.object_type}:{self.object_id}"
+
+
+class Notification(models.Model):
+    """Something an agent must know: an SLA warning or breach, an emergency while on call, an
+    automation rule's notice. Shown in the workspace (live) and, unless the sender says not, mailed."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace"))
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("agent"))
+    kind = models.CharField(_("kind"), max_length=32)  # e.g. sla_warning, sla_breached, on_call, automation
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("body"), blank=True)
+    conversation_id = models.BigIntegerField(_("conversation"), null=True, blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    # Set by a sender that may repeat itself (a retried task): one notification per agent and key.
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=now, verbose_name=_("created"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_status = models.CharField(_("email"), max_length=16, blank=True)  # "", queued, sent, failed, skipped
+    email_error = models.TextField(_("email error"), blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "dedupe_key"], condition=~models.Q(dedupe_key=""),
+                                    name="notification_unique_key_per_agent"),
+        ]
+        indexes = [models.Index(fields=["agent", "-id"], name="notification_agent_idx")]
+
+    def __str__(self):
+        return self.title

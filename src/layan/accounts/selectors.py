@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from layan.accounts.models import Agent, APIToken, AuditEntry, Availability, Role, Team
+from layan.accounts.models import (
+    Agent,
+    APIToken,
+    AuditEntry,
+    Availability,
+    Notification,
+    Role,
+    Team,
+)
 from layan.errors import NotFound, PermissionDenied
 
 
@@ -78,3 +86,8 @@ def agents_online(*, workspace_id: int, team_id: int | None = None) -> bool:
     if team_id is not None:
         agents = agents.filter(teams__id=team_id)
     return agents.exists()
+
+
+def agent_notifications(*, agent: Agent, limit: int = 50) -> list[Notification]:
+    """The agent's own latest notifications, newest first (no one reads another's)."""
+    return list(Notification.objects.filter(agent=agent).order_by("-id")[:limit])

@@ -7,6 +7,7 @@ from layan.web import (
     canned_views,
     customer_views,
     inbox_settings_views,
+    notification_views,
     views,
     whatsapp_views,
 )
@@ -53,6 +54,8 @@ urlpatterns = [
         template_name="web/password_reset_complete.html"), name="password-reset-complete"),
     path("workspace/", views.switch_workspace, name="switch-workspace"),
     path("me/", views.profile, name="profile"),
+    path("me/notifications/", notification_views.notification_list, name="notifications"),
+    path("me/notifications/read", notification_views.notifications_read, name="notifications-read"),
     path("me/availability", views.availability, name="availability"),
     path("i18n/setlang/", set_language, name="set-language"),
     path("healthz", views.healthz, name="healthz"),

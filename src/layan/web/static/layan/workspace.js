@@ -238,6 +238,18 @@
     } catch (error) { /* no audio: the notification still shows */ }
   }
 
+  // A notification for this agent (an SLA warning, an emergency while on call): count it at once.
+  function countNotification(payload) {
+    if (payload.event !== "AgentNotified" || payload.agent_id !== myAgentId || myAgentId === null) { return; }
+    var badge = document.querySelector("[data-unread-notifications]");
+    if (!badge) { return; }
+    var count = Number(badge.dataset.unreadNotifications || 0) + 1;
+    badge.dataset.unreadNotifications = String(count);
+    badge.textContent = String(count);
+    badge.hidden = false;
+    beep();
+  }
+
   function notifyAssignment(payload) {
     if (payload.event !== "ConversationAssigned" || payload.assignee_id !== myAgentId || myAgentId === null) { return; }
     if (payload.by_agent_id === myAgentId) { return; }  // taken by themselves: nothing to tell
@@ -281,6 +293,8 @@
       var payload = JSON.parse(message.data);
       if (payload.event === "hello") { myAgentId = payload.agent_id; return; }
       notifyAssignment(payload);
+      countNotification(payload);
+      if (payload.event === "AgentNotified") { return; }
       if (payload.event && !ephemeral(payload) && concerns(payload)) { refresh(); }
     };
     socket.onclose = function () {

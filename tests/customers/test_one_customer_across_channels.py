@@ -108,21 +108,26 @@ def timeline_rows(page: str) -> list[tuple[int, str]]:
         r'<tr data-conversation="(\d+)">.*?</td>\s*<td>.*?</td>\s*<td>(.*?)</td>', page, flags=re.S)]
 
 
-def assert_one_customer_with_one_timeline(world, customer: Customer, whatsapp: Conversation,
-                                          email: Conversation) -> None:
-    # One customer, both identities, both conversations.
-    assert Customer.objects.filter(workspace=world.workspace).count() == 1
+CHANNEL_LABELS = {"email": "Email", "whatsapp": "WhatsApp"}
+
+
+def assert_one_customer_with_one_timeline(world, customer: Customer, *newest_first: Conversation) -> None:
+    """One customer (not merged away) with both identities, whose page, API detail and API
+    conversations list show ``newest_first`` in that order, each conversation's side panel
+    pointing to the others."""
+    assert list(Customer.objects.filter(workspace=world.workspace, merged_into__isnull=True)
+                .values_list("pk", flat=True)) == [customer.pk]
     assert sorted(Identity.objects.filter(customer=customer).values_list("kind", "value")) == [
         ("email", ADDRESS), ("whatsapp", WHATSAPP_NUMBER)]
-    assert (email.customer_id, email.channel) == (customer.pk, "email")
-    assert email.pk != whatsapp.pk
+    assert sorted(c.channel for c in newest_first) == ["email", "whatsapp"]
+    assert [c.customer_id for c in newest_first] == [customer.pk] * len(newest_first)
 
-    # The customer's page in the agent workspace: both conversations, newest first.
+    # The customer's page in the agent workspace.
     page = logged_in(world.agent).get(f"/customers/{customer.pk}/")
     assert page.status_code == 200
-    assert timeline_rows(page.content.decode()) == [(email.number, "Email"), (whatsapp.number, "WhatsApp")]
+    assert timeline_rows(page.content.decode()) == [(c.number, CHANNEL_LABELS[c.channel]) for c in newest_first]
 
-    # The API: the customer with both identities, and its conversations newest first.
+    # The API: the customer with both identities, and its conversations.
     api = world.api("agent")
     detail = api.get(f"/customers/{customer.pk}")
     assert detail.status_code == 200
@@ -131,12 +136,14 @@ def assert_one_customer_with_one_timeline(world, customer: Customer, whatsapp: C
     listed = api.get(f"/customers/{customer.pk}/conversations")
     assert listed.status_code == 200
     assert [(c["number"], c["channel"], c["customer"]["id"]) for c in listed.json()["items"]] == [
-        (email.number, "email", customer.pk), (whatsapp.number, "whatsapp", customer.pk)]
+        (c.number, c.channel, customer.pk) for c in newest_first]
 
-    # The email conversation's side panel points back to the WhatsApp one.
-    side = logged_in(world.agent).get(f"/c/{email.number}/")
-    assert side.status_code == 200
-    assert f'href="/c/{whatsapp.number}/">#{whatsapp.number} ' in side.content.decode()
+    # Each conversation's side panel points to the other channel's conversation.
+    for conversation in newest_first:
+        side = logged_in(world.agent).get(f"/c/{conversation.number}/").content.decode()
+        for other in newest_first:
+            if other.pk != conversation.pk:
+                assert f'href="/c/{other.number}/">#{other.number} ' in side
 
 
 def test_whatsapp_customer_writing_later_by_email_is_one_customer_with_one_timeline(
@@ -163,7 +170,7 @@ def test_whatsapp_customer_writing_later_by_email_is_one_customer_with_one_timel
     email = Conversation.objects.get(inbox=world.email_inbox)
     assert email.subject == "Pesanan belum sampai"
     assert list(email.messages.values_list("direction", "author_customer_id")) == [("in", customer.pk)]
-    assert_one_customer_with_one_timeline(world, customer, first.conversation, email)
+    assert_one_customer_with_one_timeline(world, customer, email, first.conversation)
 
 
 def test_an_address_given_in_the_whatsapp_chat_and_added_from_the_conversation_page_joins_the_email(
@@ -194,4 +201,40 @@ def test_an_address_given_in_the_whatsapp_chat_and_added_from_the_conversation_p
 
     # Then it is the same customer with one timeline
     email = Conversation.objects.get(inbox=world.email_inbox)
-    assert_one_customer_with_one_timeline(world, customer, first.conversation, email)
+    assert_one_customer_with_one_timeline(world, customer, email, first.conversation)
+
+
+def test_an_address_that_already_wrote_by_email_is_refused_with_a_merge_suggestion_and_the_merge_joins_them(
+        world, whatsapp_inbox, smtp_listener, database_rows):
+    # Given a customer who wrote by email first, and later on WhatsApp: two customers so far
+    email_arrives(smtp_listener, sender=ADDRESS_AS_WRITTEN, subject="Pesanan belum sampai",
+                  text="Halo, paket saya belum sampai.")
+    email = Conversation.objects.get(inbox=world.email_inbox)
+    by_email = email.customer
+    whatsapp = whatsapp_message_arrives(whatsapp_inbox).conversation
+    by_whatsapp = whatsapp.customer
+    assert by_email.pk != by_whatsapp.pk
+    before = database_rows()
+
+    # When an agent adds the address to the WhatsApp customer
+    refused = world.api("agent").post(f"/customers/{by_whatsapp.pk}/identities",
+                                      {"kind": "email", "value": ADDRESS_AS_WRITTEN},
+                                      headers={"HTTP_ACCEPT_LANGUAGE": "en"})
+
+    # Then it is refused, naming the customer who owns it and suggesting the merge, and nothing changes
+    assert refused.status_code == 409
+    assert refused.json() == {"error": {
+        "code": "duplicate", "field": "value",
+        "message": f"{ADDRESS} already belongs to another customer. "
+                   f"If it is the same person, merge customer #{by_email.pk} into this one."}}
+    assert database_rows() == before
+
+    # When a supervisor merges that customer into the WhatsApp one
+    merged = world.api("supervisor").post(f"/customers/{by_whatsapp.pk}/merge", {"source_id": by_email.pk})
+    assert merged.status_code == 200, merged.content
+
+    # Then it is one customer with one timeline, the WhatsApp conversation newest
+    email.refresh_from_db()
+    whatsapp.refresh_from_db()
+    assert_one_customer_with_one_timeline(world, by_whatsapp, whatsapp, email)
+    assert world.api("agent").get(f"/customers/{by_email.pk}").json()["merged_into_id"] == by_whatsapp.pk

@@ -43,6 +43,8 @@ def ids(world) -> dict[str, int]:
                                  customer_name="Budi", text="Ada stok?",
                                  customer_identities=[IdentityInput(kind="whatsapp", value="0813-2222-3333")])
     bare = create_customer(actor=world.actor, name="Tanpa Percakapan")
+    merged_away = create_customer(actor=world.actor, name="Siti (dobel)")
+    merge_customers(actor=world.actor, source=merged_away, target=bare)
     link = link_conversations(actor=world.actor, source=first.conversation, target=second.conversation,
                               kind="related")
     return {
@@ -54,6 +56,7 @@ def ids(world) -> dict[str, int]:
         "identity": siti.identities.order_by("id").first().pk,
         "other_customer": second.conversation.customer_id,
         "bare_customer": bare.pk,
+        "merged_customer": merged_away.pk,
         "link": link.pk,
         "team": world.team.pk,
         "agent": world.other_agent.pk,
@@ -375,6 +378,8 @@ DOMAIN_ERRORS = [
      "email"),
     ("identity taken by another customer", "post", "/customers/{other_customer}/identities",
      {"kind": "phone", "value": "+62 812 3456 7890"}, 409, "duplicate", "value"),
+    ("identity for a customer merged into another", "post", "/customers/{merged_customer}/identities",
+     {"kind": "email", "value": "siti.lama@contoh.id"}, 409, "customer_merged", "customer"),
     ("team name taken", "post", "/teams", {"name": "Customer Care"}, 409, "duplicate", "name"),
     ("team renamed to a taken name", "patch", "/teams/{team}", {"name": "Customer Care"}, 409, "duplicate", "name"),
     ("inbox name taken", "post", "/inboxes", {"kind": "email", "name": "Email dukungan"}, 409, "duplicate", "name"),

@@ -11,6 +11,7 @@ from layan.conversations.services import receive_inbound_message
 from layan.customers.models import Customer, Identity
 from layan.customers.services import (
     IdentityInput,
+    IdentityTaken,
     add_identity,
     create_customer,
     merge_customers,
@@ -104,6 +105,40 @@ def test_adding_an_identity_owned_by_another_customer_is_a_conflict(world):
     assert "+6281234567890" in refused.value.message
     assert _snapshot() == before
     assert list(siti.identities.values_list("value", flat=True)) == ["+6281234567890"]
+
+
+def test_the_conflict_names_the_customer_who_owns_the_identity_so_they_can_be_merged(world):
+    siti = create_customer(actor=world.actor, name="Siti", identities=[IdentityInput("email", "siti@contoh.id")])
+    rudi = create_customer(actor=world.actor, name="Rudi")
+
+    with pytest.raises(IdentityTaken) as refused:
+        add_identity(actor=world.actor, customer=rudi, kind="email", value=" Siti@Contoh.ID ")
+
+    assert (refused.value.status, refused.value.code, refused.value.field) == (409, ErrorCode.DUPLICATE, "value")
+    assert refused.value.owner_id == siti.pk
+    assert f"#{siti.pk}" in refused.value.message
+
+
+def test_a_customer_merged_into_another_takes_no_new_identity(world):
+    siti = create_customer(actor=world.actor, name="Siti")
+    duplicate = create_customer(actor=world.actor, name="Siti R")
+    merge_customers(actor=world.actor, source=duplicate, target=siti)
+    duplicate.refresh_from_db()
+    before = _snapshot()
+
+    with pytest.raises(Conflict) as refused:
+        add_identity(actor=world.actor, customer=duplicate, kind="email", value="siti@contoh.id")
+
+    assert (refused.value.code, refused.value.field) == (ErrorCode.CUSTOMER_MERGED, "customer")
+    assert _snapshot() == before
+
+
+def test_an_added_identity_keeps_the_value_as_given_without_surrounding_spaces(world):
+    siti = create_customer(actor=world.actor, name="Siti")
+
+    identity = add_identity(actor=world.actor, customer=siti, kind="email", value="  Siti.Rahma@Example.co.id ")
+
+    assert (identity.value, identity.display_value) == ("siti.rahma@example.co.id", "Siti.Rahma@Example.co.id")
 
 
 def test_adding_a_customers_own_identity_again_changes_nothing(world):

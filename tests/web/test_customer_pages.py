@@ -236,6 +236,50 @@ def test_an_identity_of_another_customer_is_refused_clearly_and_nothing_is_writt
     assert database_rows() == before
 
 
+def test_a_taken_identity_links_its_owner_and_offers_a_supervisor_the_merge(world, customers, database_rows):
+    siti, rina = customers["siti"], customers["rina"]
+    before = database_rows()
+
+    as_supervisor = browser(world.supervisor).post(f"/customers/{rina.pk}/identities",
+                                                   {"kind": "email", "value": "SITI@contoh.id"})
+    as_agent = browser(world.agent).post(f"/customers/{rina.pk}/identities",
+                                         {"kind": "email", "value": "SITI@contoh.id"})
+
+    assert (as_supervisor.status_code, as_agent.status_code) == (409, 409)
+    owner = re.search(r'<p data-testid="identity-owner">(.*?)</p>', as_supervisor.content.decode()).group(1)
+    assert f'<a href="/customers/{siti.pk}/">' in owner
+    assert f'<a href="/customers/{rina.pk}/merge/?source={siti.pk}">' in owner
+    agent_owner = re.search(r'<p data-testid="identity-owner">(.*?)</p>', as_agent.content.decode()).group(1)
+    assert f'<a href="/customers/{siti.pk}/">' in agent_owner
+    assert "/merge/" not in agent_owner
+    assert f"#{siti.pk}" in as_agent.content.decode()
+    assert database_rows() == before
+
+
+def test_an_identity_added_from_a_conversation_goes_back_there_and_never_to_another_site(world, customers):
+    rina = customers["rina"]
+    conversation = open_conversation(world, rina, "Tanya ongkir")
+    client = browser(world.agent)
+    page = client.get(f"/c/{conversation.number}/").content.decode()
+    form = re.search(rf'<form method="post" action="/customers/{rina.pk}/identities"[^>]*>(.*?)</form>', page,
+                     flags=re.S)
+    assert form is not None
+    assert f'<input type="hidden" name="next" value="/c/{conversation.number}/">' in form.group(1)
+
+    back = client.post(f"/customers/{rina.pk}/identities",
+                       {"kind": "email", "value": "Rina.Kerja@Contoh.ID", "next": f"/c/{conversation.number}/"})
+    elsewhere = client.post(f"/customers/{rina.pk}/identities",
+                            {"kind": "email", "value": "rina2@contoh.id", "next": "https://jahat.example/c/1/"})
+    sneaky = client.post(f"/customers/{rina.pk}/identities",
+                         {"kind": "email", "value": "rina3@contoh.id", "next": "//jahat.example/"})
+
+    assert (back.status_code, back["Location"]) == (302, f"/c/{conversation.number}/")
+    assert (elsewhere.status_code, elsewhere["Location"]) == (302, f"/customers/{rina.pk}/")
+    assert (sneaky.status_code, sneaky["Location"]) == (302, f"/customers/{rina.pk}/")
+    assert customer_rows(rina)["identities"] == [("email", "rina.kerja@contoh.id"), ("email", "rina2@contoh.id"),
+                                                 ("email", "rina3@contoh.id"), ("email", "rina@contoh.id")]
+
+
 def test_an_invalid_identity_is_refused_with_the_reason(world, customers, database_rows):
     before = database_rows()
 

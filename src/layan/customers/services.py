@@ -156,22 +156,49 @@ def update_customer(*, actor: Actor, customer: Customer, **changes) -> Customer:
     return customer
 
 
+class IdentityTaken(Conflict):
+    """An identity an agent adds already belongs to another customer of the workspace: most often the
+    same person, known on two channels, so the answer names that customer and suggests merging."""
+
+    def __init__(self, *, value: str, owner_id: int):
+        message = " ".join((
+            _("%(value)s already belongs to another customer.") % {"value": value},
+            _("If it is the same person, merge customer #%(owner)s into this one.") % {"owner": owner_id},
+        ))
+        super().__init__(message, code=ErrorCode.DUPLICATE, field="value")
+        self.owner_id = owner_id
+
+
+def _owner_of(*, workspace_id: int, kind: str, value: str) -> Identity | None:
+    return Identity.objects.filter(workspace_id=workspace_id, kind=kind, value=value).first()
+
+
 @transaction.atomic
 def add_identity(*, actor: Actor, customer: Customer, kind: str, value: str, verified: bool = False) -> Identity:
+    """Give ``customer`` one more way to be reached (an email address they wrote in a chat, a phone
+    number). Normalised as ``resolve_identity()`` does, so the customer's next message from it, in any
+    spelling, lands on them. One that belongs to another customer raises ``IdentityTaken`` (409)."""
+    if customer.merged_into_id:
+        raise Conflict(_("That customer was merged into another; add it there."), code=ErrorCode.CUSTOMER_MERGED,
+                       field="customer")
     normalised = _normalise_kind_value(kind, value, field="value")
-    existing = Identity.objects.filter(workspace_id=customer.workspace_id, kind=kind, value=normalised).first()
+    existing = _owner_of(workspace_id=customer.workspace_id, kind=kind, value=normalised)
     if existing is not None:
         if existing.customer_id == customer.pk:
             return existing
-        raise Conflict(_("%(value)s already belongs to another customer.") % {"value": normalised},
-                       code=ErrorCode.DUPLICATE, field="value")
+        raise IdentityTaken(value=normalised, owner_id=existing.customer_id)
     try:
         with transaction.atomic():
             identity = Identity.objects.create(workspace_id=customer.workspace_id, customer=customer, kind=kind,
-                                               value=normalised, display_value=value[:320], verified=verified)
-    except IntegrityError as exc:
-        raise Conflict(_("%(value)s already belongs to another customer.") % {"value": normalised},
-                       code=ErrorCode.DUPLICATE, field="value") from exc
+                                               value=normalised, display_value=value.strip()[:320],
+                                               verified=verified)
+    except IntegrityError as exc:  # lost a race: whoever claimed it first keeps it
+        winner = _owner_of(workspace_id=customer.workspace_id, kind=kind, value=normalised)
+        if winner is not None and winner.customer_id == customer.pk:
+            return winner
+        if winner is None:  # claimed and removed again meanwhile
+            raise Conflict(_("Could not add the identity; please retry."), field="value") from exc
+        raise IdentityTaken(value=normalised, owner_id=winner.customer_id) from exc
     record_audit(actor=actor, action="customer.identity_added", object_type="customer", object_id=customer.pk,
                  after={"identity": f"{kind}:{normalised}"})
     return identity

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -145,11 +146,22 @@ def customer_profile(request, customer_id: int):
     return redirect("web:customer", customer_id=customer.pk)
 
 
+def _local_next(request) -> str | None:
+    """The page a form asked to go back to (the conversation the agent read the address in), when it
+    is one of ours."""
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return None
+
+
 @login_required
 @require_POST
 def customer_identity_add(request, customer_id: int):
-    """Add an email, phone, WhatsApp, ... to the customer; one that belongs to another customer is
-    refused with a clear reason (merge them instead)."""
+    """Add an email, phone, WhatsApp, ... to the customer, from the profile or from a conversation's
+    customer panel (``next`` brings the agent back there); one that belongs to another customer is
+    refused with a clear reason, naming that customer so a supervisor can merge the two."""
     agent = _agent_or_404(request)
     customer = _customer_or_404(agent, customer_id)
     if customer.merged_into_id:
@@ -160,9 +172,9 @@ def customer_identity_add(request, customer_id: int):
                      value=identity_form["value"])
     except errors.LayanError as exc:
         return _profile(request, agent, customer, status=exc.status, identity_form=identity_form,
-                        identity_error=exc)
+                        identity_error=exc, identity_owner=getattr(exc, "owner_id", None))
     messages.success(request, _("Identity added."))
-    return redirect("web:customer", customer_id=customer.pk)
+    return redirect(_local_next(request) or reverse("web:customer", kwargs={"customer_id": customer.pk}))
 
 
 @login_required

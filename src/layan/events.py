@@ -101,6 +101,24 @@ class AgentAvailabilityChanged(Event):
 
 
 @dataclass(frozen=True)
+class ServiceLevelWarned(Event):
+    """A service-level target of a conversation is near (servicelevels): warning_before its due time."""
+
+    conversation_id: int
+    policy_id: int
+    metric: str  # first_response | next_response | resolution
+    due_at: str  # ISO 8601, UTC
+
+
+@dataclass(frozen=True)
+class ServiceLevelBreached(Event):
+    conversation_id: int
+    policy_id: int
+    metric: str
+    due_at: str
+
+
+@dataclass(frozen=True)
 class AgentNotified(Event):
     agent_id: int
     notification_id: int
@@ -121,6 +139,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MessageDeliveryChanged,
         AgentAvailabilityChanged,
         AgentNotified,
+        ServiceLevelWarned,
+        ServiceLevelBreached,
     )
 }
 
@@ -142,6 +162,8 @@ SUBSCRIBERS: dict[type[Event], list[tuple[str, Mode]]] = {
     MessageDeliveryChanged: [_REALTIME],
     AgentAvailabilityChanged: [_REALTIME],
     AgentNotified: [_REALTIME, ("layan.accounts.notifications.email_notification", "async")],
+    ServiceLevelWarned: [_REALTIME],
+    ServiceLevelBreached: [_REALTIME],
 }
 
 

@@ -58,3 +58,13 @@ def reply(world, conversation):
     message, _duplicate = reply_to_conversation(actor=world.actor, conversation=conversation,
                                                 text="Paket sudah dikirim ulang.", bcc=["arsip@toko.id"])
     return message
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests assert the outbox's exact English words, whatever the Indonesian catalogue says."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -6,16 +6,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from layan.connectors.base import SendError
 from layan.delivery.models import OutboxItem
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 def _run(*args) -> str:

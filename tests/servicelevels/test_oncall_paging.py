@@ -16,7 +16,7 @@ from layan.accounts.actors import Actor
 from layan.accounts.models import AuditEntry, Notification
 from layan.connectors.fake_provider import Answer
 from layan.conversations.models import Conversation
-from layan.conversations.services import receive_inbound_message, set_priority, tag
+from layan.conversations.services import set_priority, tag
 from layan.servicelevels.oncall import escalate_due_pages, page_emergency, redrive_page_deliveries
 from layan.servicelevels.oncall_models import OnCallPage, OnCallPageDelivery
 
@@ -68,7 +68,8 @@ def test_an_emergency_at_two_in_the_morning_notifies_the_night_on_call_agent_onc
     assert conversation.assignee_id == world.other_agent.pk
     actions = list(AuditEntry.objects.filter(object_type="conversation", object_id=str(conversation.pk))
                    .order_by("pk").values_list("action", "actor_kind"))
-    assert ("oncall.paged", "system") in actions and ("conversation.assigned", "system") in actions
+    assert ("oncall.paged", "system") in actions
+    assert ("conversation.assigned", "system") in actions
 
     # When Twilio delivers the same webhook again, and the customer writes once more
     with time_machine.travel(TWO_AM + timedelta(minutes=3), tick=False), \
@@ -144,7 +145,8 @@ def test_paging_twice_for_the_same_conversation_pages_once(world, rotation, rece
     set_priority(actor=world.actor, conversation=result.conversation, priority="urgent")
     first = page_emergency(conversation_id=result.conversation.pk, at=TWO_AM)
     again = page_emergency(conversation_id=result.conversation.pk, at=TWO_AM)
-    assert first is not None and again is None
+    assert first is not None
+    assert again is None
     assert Notification.objects.filter(kind="on_call").count() == 1
 
 
@@ -275,3 +277,53 @@ def test_concurrent_subscribers_for_one_emergency_page_once(world, rotation, rec
     pages = at_once(lambda: page_emergency(conversation_id=result.conversation.pk, at=TWO_AM), times=5)
     assert len([p for p in pages if p is not None]) == 1
     assert Notification.objects.filter(kind="on_call").count() == 1
+
+
+WA_TOKEN_ENV = "LAYAN_TEST_ONCALL_WA_TOKEN"
+ONCALL_TEMPLATE = {"name": "panggilan_darurat", "language": "id", "status": "APPROVED", "category": "UTILITY",
+                   "id": "1180099", "components": [{"type": "BODY", "text": "Darurat {{1}}: {{2}}. Buka Layan."}]}
+
+
+def _whatsapp_paging(world, graph, monkeypatch, template: dict):
+    from layan.connectors.services import configure_inbox
+    from layan.connectors.whatsapp.services import store_templates
+
+    monkeypatch.setenv(WA_TOKEN_ENV, "EAAG-akses")
+    configure_inbox(actor=world.actor, inbox=world.whatsapp_inbox, values={
+        "phone_number_id": "106540352242922", "access_token_env": WA_TOKEN_ENV, "graph_url": graph.url,
+        "api_version": "v21.0"})
+    store_templates(inbox=world.whatsapp_inbox, items=[template])
+
+
+def test_a_whatsapp_page_is_the_rotations_approved_template_with_number_and_summary(
+        world, rotation, receive, monkeypatch, django_capture_on_commit_callbacks):
+    from layan.connectors.whatsapp.fake_provider import FakeGraphApi
+
+    rotation.whatsapp_template = "panggilan_darurat"
+    rotation.save(update_fields=["whatsapp_template"])
+    with FakeGraphApi(access_token="EAAG-akses") as graph:
+        _whatsapp_paging(world, graph, monkeypatch, ONCALL_TEMPLATE)
+        conversation = _urgent_at_two(world, receive, django_capture_on_commit_callbacks)
+        assert graph.messages_sent() == [{
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": SARI_PHONE.lstrip("+"),
+            "type": "template", "template": {
+                "name": "panggilan_darurat", "language": {"code": "id"},
+                "components": [{"type": "body", "parameters": [
+                    {"type": "text", "text": f"#{conversation.number}"}, {"type": "text", "text": "Server down"}]}]}}]
+    delivery = OnCallPageDelivery.objects.get()
+    assert (delivery.channel, delivery.status, delivery.provider_message_id) == ("whatsapp", "sent", "wamid.layan1")
+
+
+def test_without_an_approved_template_the_whatsapp_page_fails_with_the_reason_and_sends_nothing(
+        world, rotation, receive, monkeypatch, django_capture_on_commit_callbacks):
+    from layan.connectors.whatsapp.fake_provider import FakeGraphApi
+
+    rotation.whatsapp_template = "panggilan_darurat"
+    rotation.save(update_fields=["whatsapp_template"])
+    with FakeGraphApi(access_token="EAAG-akses") as graph:
+        _whatsapp_paging(world, graph, monkeypatch, {**ONCALL_TEMPLATE, "status": "PENDING"})
+        _urgent_at_two(world, receive, django_capture_on_commit_callbacks)
+        assert graph.messages_sent() == []
+    delivery = OnCallPageDelivery.objects.get()
+    assert (delivery.status, delivery.error) == (
+        "failed", "The WhatsApp template panggilan_darurat (id) is not approved for this inbox.")

@@ -327,3 +327,78 @@ def test_without_an_approved_template_the_whatsapp_page_fails_with_the_reason_an
     delivery = OnCallPageDelivery.objects.get()
     assert (delivery.status, delivery.error) == (
         "failed", "The WhatsApp template panggilan_darurat (id) is not approved for this inbox.")
+
+
+def test_a_page_twilio_keeps_refusing_with_500_fails_after_five_attempts(
+        world, rotation, sms_inbox, twilio, receive, django_capture_on_commit_callbacks):
+    twilio.scripted = [Answer(503, {"code": 20503, "message": "Service Unavailable"})] * 5
+    _urgent_at_two(world, receive, django_capture_on_commit_callbacks)
+    for minutes in (1, 2, 4, 8):  # past each backoff: 30 s, 60 s, 120 s, 240 s
+        with time_machine.travel(TWO_AM + timedelta(minutes=minutes, seconds=30), tick=False):
+            redrive_page_deliveries()
+    delivery = OnCallPageDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("failed", 5)
+    assert delivery.error == "Twilio refused the SMS: 20503 Service Unavailable"
+    assert twilio.messages == {}
+
+
+def test_a_phone_that_is_no_number_is_refused_for_the_rotation(world, rotation):
+    from layan.errors import InvalidInput
+    from layan.servicelevels.oncall import set_rotation_members
+
+    with pytest.raises(InvalidInput) as refused:
+        set_rotation_members(actor=world.actor, rotation=rotation, members=[(world.agent, "bukan nomor")])
+    assert refused.value.field == "members"
+    assert list(rotation.members.values_list("agent_id", "phone")) == [
+        (world.agent.pk, BUDI_PHONE), (world.other_agent.pk, SARI_PHONE)]
+
+
+def test_a_local_phone_is_kept_in_e164(world, rotation):
+    from layan.servicelevels.oncall import set_rotation_members
+
+    set_rotation_members(actor=world.actor, rotation=rotation, members=[(world.agent, "0812-9999-0001")])
+    assert list(rotation.members.values_list("phone", flat=True)) == ["+6281299990001"]
+
+
+def _postgres_only():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL; SQLite serialises writers")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_workers_sending_one_page_delivery_at_once_send_one_sms(world, rotation, sms_inbox, twilio, receive,
+                                                                    monkeypatch):
+    from at_once import at_once
+    from layan.servicelevels import oncall
+    from layan.servicelevels.oncall import send_page_delivery
+
+    _postgres_only()
+    monkeypatch.setattr(oncall, "_enqueue", lambda delivery_id: None)  # the doorbell stays silent: workers race
+    result = receive(world.email_inbox, "rina@contoh.id", subject="Server down")
+    Conversation.objects.filter(pk=result.conversation.pk).update(priority="urgent")
+    with time_machine.travel(TWO_AM, tick=False):
+        page_emergency(conversation_id=result.conversation.pk, at=TWO_AM)
+        delivery = OnCallPageDelivery.objects.get()
+        assert delivery.status == "queued"
+        statuses = at_once(lambda: send_page_delivery(delivery_id=delivery.pk), times=5)
+    assert statuses.count("sent") >= 1
+    assert len(twilio.messages) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("sent", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_escalating_at_once_escalate_once(world, rotation, receive):
+    from at_once import at_once
+
+    _postgres_only()
+    result = receive(world.email_inbox, "rina@contoh.id", subject="Server down")
+    Conversation.objects.filter(pk=result.conversation.pk).update(priority="urgent")
+    page_emergency(conversation_id=result.conversation.pk, at=TWO_AM)
+    counts = at_once(lambda: escalate_due_pages(now=TWO_AM + timedelta(minutes=20)), times=4)
+    assert sum(counts) == 1
+    page = OnCallPage.objects.get()
+    assert (page.agent_id, page.level) == (world.agent.pk, 1)
+    assert Notification.objects.filter(kind="on_call", agent=world.agent).count() == 1

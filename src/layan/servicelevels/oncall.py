@@ -92,15 +92,19 @@ def set_rotation_members(*, actor: Actor, rotation: OnCallRotation, members: lis
     _check_manager(actor)
     seen = set()
     rows = []
-    for position, (agent, phone) in enumerate(members):
+    for position, (agent, raw_phone) in enumerate(members):
         if agent.workspace_id != rotation.workspace_id or not agent.is_active:
             raise InvalidInput(_("Agent not found."), field="members")
         if agent.pk in seen:
             raise InvalidInput(_("%(agent)s is in the rotation twice.") % {"agent": agent.display_name},
                                field="members")
         seen.add(agent.pk)
+        try:
+            phone = normalise_phone(raw_phone) if raw_phone else ""
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field="members") from exc
         rows.append(OnCallMember(workspace_id=rotation.workspace_id, rotation=rotation, agent=agent,
-                                 position=position, phone=normalise_phone(phone) if phone else ""))
+                                 position=position, phone=phone))
     before = list(rotation.members.order_by("position").values_list("agent_id", flat=True))
     rotation.members.all().delete()
     OnCallMember.objects.bulk_create(rows)

@@ -99,6 +99,16 @@ class OnCallMember(models.Model):
     def __str__(self):
         return f"{self.rotation} #{self.position}: {self.agent}"
 
+    def clean(self):
+        from layan.customers.normalise import normalise_phone
+        from layan.errors import InvalidInput
+
+        if self.phone:
+            try:
+                self.phone = normalise_phone(self.phone)
+            except InvalidInput as exc:
+                raise ValidationError({"phone": exc.message}) from exc
+
 
 class OnCallOverride(models.Model):
     """``agent`` covers the rotation from ``starts_at`` to ``ends_at`` (e.g. swapping a night).

@@ -402,3 +402,27 @@ def test_two_sweepers_escalating_at_once_escalate_once(world, rotation, receive)
     page = OnCallPage.objects.get()
     assert (page.agent_id, page.level) == (world.agent.pk, 1)
     assert Notification.objects.filter(kind="on_call", agent=world.agent).count() == 1
+
+
+def test_the_conversation_shows_the_open_emergency_and_acknowledge_brings_the_agent_back(
+        world, rotation, receive, django_capture_on_commit_callbacks):
+    conversation = _urgent_at_two(world, receive, django_capture_on_commit_callbacks)
+    client = Client()
+    client.force_login(world.other_agent.user)
+    html = client.get(f"/c/{conversation.number}/").content.decode()
+    assert 'data-testid="oncall-banner"' in html
+    assert "On call, paged: Sari" in html
+    response = client.post(f"/oncall/pages/{OnCallPage.objects.get().pk}/acknowledge",
+                           {"next": f"/c/{conversation.number}/"})
+    assert (response.status_code, response["Location"]) == (302, f"/c/{conversation.number}/")
+    assert 'data-testid="oncall-banner"' not in client.get(f"/c/{conversation.number}/").content.decode()
+
+
+def test_acknowledge_never_sends_the_agent_to_another_site(world, rotation, receive,
+                                                          django_capture_on_commit_callbacks):
+    _urgent_at_two(world, receive, django_capture_on_commit_callbacks)
+    page = OnCallPage.objects.get()
+    client = Client()
+    client.force_login(world.other_agent.user)
+    response = client.post(f"/oncall/pages/{page.pk}/acknowledge", {"next": "https://jahat.example/"})
+    assert response["Location"] == f"/oncall/pages/{page.pk}/"

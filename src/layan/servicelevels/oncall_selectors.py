@@ -98,3 +98,9 @@ def upcoming_slots(rotation: OnCallRotation, *, days: int = SCHEDULE_DAYS,
 def upcoming_overrides(rotation: OnCallRotation, *, now: datetime | None = None):
     return (OnCallOverride.objects.filter(rotation=rotation, ends_at__gt=now or timezone.now())
             .select_related("agent", "created_by").order_by("starts_at", "pk"))
+
+
+def open_page_for_conversation(*, conversation) -> OnCallPage | None:
+    """The conversation's unacknowledged emergency page, if any (one query, for its banner)."""
+    return (OnCallPage.objects.filter(conversation_id=conversation.pk, workspace_id=conversation.workspace_id,
+                                      acknowledged_at__isnull=True).select_related("agent").first())

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -135,4 +136,8 @@ def oncall_page_acknowledge(request, page_id: int):
         messages.success(request, _("Acknowledged: the emergency is yours, escalation stopped."))
     else:
         messages.info(request, _("This emergency was acknowledged already."))
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure()):
+        return redirect(back)
     return redirect("web:oncall-page", page_id=page.pk)

@@ -426,3 +426,39 @@ def test_acknowledge_never_sends_the_agent_to_another_site(world, rotation, rece
     client.force_login(world.other_agent.user)
     response = client.post(f"/oncall/pages/{page.pk}/acknowledge", {"next": "https://jahat.example/"})
     assert response["Location"] == f"/oncall/pages/{page.pk}/"
+
+
+def test_a_message_on_a_conversation_that_is_no_emergency_costs_three_queries(world, rotation, receive,
+                                                                              django_assert_num_queries):
+    from layan import events
+    from layan.servicelevels.oncall import page_for_event
+
+    result = receive(world.email_inbox, "rina@contoh.id", subject="Tanya ongkir")
+    event = events.MessageReceived(workspace_id=world.workspace.pk, conversation_id=result.conversation.pk,
+                                   message_id=result.message.pk)
+    with django_assert_num_queries(3):  # the conversation, its rotation, the emergency tag
+        page_for_event(event)
+    assert not OnCallPage.objects.exists()
+
+
+def test_an_update_of_other_fields_costs_no_query(world, rotation, django_assert_num_queries):
+    from layan import events
+    from layan.servicelevels.oncall import page_for_event
+
+    with django_assert_num_queries(0):
+        page_for_event(events.ConversationUpdated(workspace_id=world.workspace.pk, conversation_id=1,
+                                                  fields=("subject",)))
+
+
+def test_the_admin_refuses_a_member_from_another_workspace_and_keeps_phones_in_e164(world, other_world, rotation):
+    from django.core.exceptions import ValidationError
+
+    from layan.servicelevels.oncall_models import OnCallMember
+
+    stranger = OnCallMember(rotation=rotation, agent=other_world.agent, position=5)
+    with pytest.raises(ValidationError) as refused:
+        stranger.clean()
+    assert list(refused.value.message_dict) == ["agent"]
+    member = OnCallMember(rotation=rotation, agent=world.supervisor, position=5, phone="0812 9999 0003")
+    member.clean()
+    assert member.phone == "+6281299990003"

@@ -103,6 +103,10 @@ class OnCallMember(models.Model):
         from layan.customers.normalise import normalise_phone
         from layan.errors import InvalidInput
 
+        rotation = getattr(self, "rotation", None) if self.rotation_id else None
+        agent = getattr(self, "agent", None) if self.agent_id else None
+        if rotation is not None and agent is not None and agent.workspace_id != rotation.workspace_id:
+            raise ValidationError({"agent": _("The agent must belong to the rotation's workspace.")})
         if self.phone:
             try:
                 self.phone = normalise_phone(self.phone)

@@ -26,7 +26,6 @@ from layan.servicelevels.oncall_selectors import (
     access_page,
     access_rotation,
     list_rotations,
-    on_call_agent,
     open_pages,
     upcoming_overrides,
     upcoming_slots,
@@ -54,11 +53,11 @@ def _local(value: str, zone: str) -> datetime | None:
 
 def _schedule_page(request, agent, *, status=200, form=None, form_error=None, form_rotation=None):
     now = timezone.now()
-    rotations = [
-        {"rotation": rotation, "now": on_call_agent(rotation, now),
-         "slots": upcoming_slots(rotation, now=now), "overrides": list(upcoming_overrides(rotation, now=now))}
-        for rotation in list_rotations(agent=agent)
-    ]
+    rotations = []
+    for rotation in list_rotations(agent=agent):
+        slots = upcoming_slots(rotation, now=now)  # the first slot starts now: who is on call now
+        rotations.append({"rotation": rotation, "now": slots[0][1] if slots else None, "slots": slots,
+                          "overrides": list(upcoming_overrides(rotation, now=now))})
     return render(request, "web/oncall.html", {
         "agent": agent, "rotations": rotations, "days": SCHEDULE_DAYS, "pages": open_pages(agent=agent),
         "agents": list(list_agents(agent=agent).filter(is_active=True).order_by("display_name")),

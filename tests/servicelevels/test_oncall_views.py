@@ -107,3 +107,56 @@ def test_another_workspaces_rotation_and_overrides_are_not_found(world, other_wo
 
 def test_the_nav_links_to_the_on_call_page(world):
     assert 'href="/oncall/"' in client_for(world.agent).get("/me/notifications/").content.decode()
+
+
+def test_a_supervisor_creates_a_rotation_with_members_in_order_from_the_page(world):
+    from layan.servicelevels.oncall_models import OnCallRotation
+
+    response = client_for(world.supervisor).post("/oncall/rotations", {
+        "name": "Malam CS", "team": world.team.pk, "timezone": "Asia/Makassar", "shift_hours": "24",
+        "handover_time": "07:00", "starts_on": "2026-12-07", "emergency_tag": "Darurat",
+        "escalate_after_minutes": "10", "member_0": world.agent.pk, "phone_0": "0812-9999-0001",
+        "member_1": "", "member_2": world.supervisor.pk, "phone_2": ""})
+    assert response.status_code == 302
+    rotation = OnCallRotation.objects.get()
+    assert (rotation.name, rotation.team_id, rotation.timezone, rotation.shift_hours, str(rotation.handover_time),
+            rotation.emergency_tag, rotation.escalate_after_minutes) == (
+        "Malam CS", world.team.pk, "Asia/Makassar", 24, "07:00:00", "darurat", 10)
+    assert list(rotation.members.order_by("position").values_list("agent_id", "phone")) == [
+        (world.agent.pk, "+6281299990001"), (world.supervisor.pk, "")]
+
+
+def test_a_second_workspace_rotation_is_refused_with_the_reason(world, rotation):
+    response = client_for(world.admin).post("/oncall/rotations", {
+        "name": "Lagi", "starts_on": "2026-12-07", "member_0": world.agent.pk})
+    assert response.status_code == 400
+    assert "That team (or the workspace) already has an on-call rotation." in response.content.decode()
+
+
+def test_an_agent_cannot_create_a_rotation_or_change_members(world, rotation):
+    from layan.servicelevels.oncall_models import OnCallRotation
+
+    client = client_for(world.agent)
+    assert client.post("/oncall/rotations", {"name": "X", "team": world.team.pk, "starts_on": "2026-12-07",
+                                             "member_0": world.agent.pk}).status_code == 403
+    assert client.post(f"/oncall/{rotation.pk}/members", {"member_0": world.agent.pk}).status_code == 403
+    assert OnCallRotation.objects.count() == 1
+    assert rotation.members.count() == 2
+
+
+def test_a_supervisor_reorders_the_members_and_changes_a_phone(world, rotation):
+    response = client_for(world.supervisor).post(f"/oncall/{rotation.pk}/members", {
+        "member_0": world.other_agent.pk, "phone_0": "+6281299990009", "member_1": world.agent.pk, "phone_1": ""})
+    assert response.status_code == 302
+    assert list(rotation.members.order_by("position").values_list("agent_id", "phone")) == [
+        (world.other_agent.pk, "+6281299990009"), (world.agent.pk, "")]
+
+
+def test_members_with_a_phone_that_is_no_number_are_refused_and_kept_as_they_were(world, rotation):
+    response = client_for(world.supervisor).post(f"/oncall/{rotation.pk}/members", {
+        "member_0": world.agent.pk, "phone_0": "bukan nomor"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<details open>" in html
+    assert list(rotation.members.order_by("position").values_list("agent_id", flat=True)) == [
+        world.agent.pk, world.other_agent.pk]

@@ -31,6 +31,8 @@ urlpatterns = [
     path("whatsapp/inboxes/<int:inbox_id>/templates/sync", whatsapp_views.whatsapp_templates_sync,
          name="whatsapp-templates-sync"),
     path("oncall/", oncall_views.oncall_schedule, name="oncall"),
+    path("oncall/rotations", oncall_views.oncall_rotation_create, name="oncall-rotation-create"),
+    path("oncall/<int:rotation_id>/members", oncall_views.oncall_rotation_members, name="oncall-rotation-members"),
     path("oncall/<int:rotation_id>/overrides", oncall_views.oncall_override_add, name="oncall-override-add"),
     path("oncall/overrides/<int:override_id>/remove", oncall_views.oncall_override_remove,
          name="oncall-override-remove"),

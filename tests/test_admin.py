@@ -27,10 +27,12 @@ from layan.conversations import services as conversations
 from layan.conversations.models import Conversation, Message
 from layan.customers.services import IdentityInput
 from layan.delivery.services import deliver_outbox_item
+from layan.servicelevels.oncall_models import OnCallMember
 from layan.web.models import SavedView
 
-LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery", "automation", "web")
-INLINE_ONLY = {TeamMembership}  # edited on its team's page
+LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery", "automation", "servicelevels",
+              "web")
+INLINE_ONLY = {TeamMembership, OnCallMember}  # edited on its team's / rotation's page
 PASSWORD = "operator-pass-2026"
 
 REGISTERED = [
@@ -45,6 +47,8 @@ REGISTERED = [
     "conversations.ConversationLink", "conversations.TimeEntry", "conversations.ReadMarker", "web.SavedView",
     "delivery.OutboxItem", "delivery.DeliveryAttempt",
     "automation.CannedReply",
+    "servicelevels.OnCallRotation", "servicelevels.OnCallOverride", "servicelevels.OnCallPage",
+    "servicelevels.OnCallPageDelivery",
 ]
 
 
@@ -110,6 +114,16 @@ def history(world):
 
     notify_agents(workspace_id=world.workspace.pk, agent_ids=[world.agent.pk], kind="sla_warning",
                   wording=lambda: ("SLA hampir terlewati", ""), conversation_id=conversation.pk)
+    from datetime import UTC, date, datetime
+
+    from layan.servicelevels.oncall import add_override, create_rotation, page_emergency
+
+    rotation = create_rotation(actor=world.actor, name="Darurat", starts_on=date(2026, 1, 5),
+                               members=[(world.agent, "+6281299990001")])
+    add_override(actor=world.actor, rotation=rotation, agent=world.other_agent,
+                 starts_at=datetime(2026, 1, 5, 20, 0, tzinfo=UTC), ends_at=datetime(2026, 1, 6, 8, 0, tzinfo=UTC))
+    conversations.set_priority(actor=world.actor, conversation=other, priority="urgent")
+    page_emergency(conversation_id=other.pk, at=datetime(2026, 1, 7, 2, 0, tzinfo=UTC))
     return conversation
 
 

@@ -147,16 +147,17 @@ EVENT_TYPES: dict[str, type[Event]] = {
 Mode = Literal["sync", "async"]
 
 _REALTIME = ("layan.web.realtime.push_event", "sync")
+_ONCALL = ("layan.servicelevels.oncall.page_for_event", "async")  # page the on-call agent for an emergency
 
 # THE subscriber table: event type -> (dotted path of a callable taking the event, mode).
 SUBSCRIBERS: dict[type[Event], list[tuple[str, Mode]]] = {
-    ConversationCreated: [_REALTIME],
-    MessageReceived: [_REALTIME],
+    ConversationCreated: [_REALTIME, _ONCALL],
+    MessageReceived: [_REALTIME, _ONCALL],
     ReplyQueued: [_REALTIME, ("layan.delivery.services.deliver_outbox_item_for_event", "async")],
     NoteAdded: [_REALTIME],
     ConversationAssigned: [_REALTIME],
     ConversationStatusChanged: [_REALTIME],
-    ConversationUpdated: [_REALTIME],
+    ConversationUpdated: [_REALTIME, _ONCALL],
     ConversationsMerged: [_REALTIME],
     CustomersMerged: [],
     MessageDeliveryChanged: [_REALTIME],

@@ -56,5 +56,22 @@ def sweep_outbox() -> None:
     redrive_due_outbox_items()
 
 
+@db_task(retries=3, retry_delay=30)
+def send_oncall_page(delivery_id: int) -> None:
+    from layan.servicelevels.oncall import send_page_delivery
+
+    send_page_delivery(delivery_id=delivery_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_oncall() -> None:
+    """Escalate unacknowledged emergency pages and re-drive SMS/WhatsApp pages due again."""
+    from layan.servicelevels.oncall import escalate_due_pages, redrive_page_deliveries
+
+    escalate_due_pages()
+    redrive_page_deliveries()
+
+
 __all__ = ["huey", "run_subscriber", "deliver_outbox_item", "sweep_outbox", "process_inbound_event",
-           "sweep_inbound_events", "poll_email_inboxes"]
+           "sweep_inbound_events", "poll_email_inboxes",
+           "send_oncall_page", "sweep_oncall"]

@@ -110,10 +110,10 @@ def required_skills(*, conversation: Conversation) -> dict[int, Skill]:
     return {s.pk: s for s in skills}
 
 
-def online_team_members(*, workspace_id: int, team_id: int) -> list[int]:
+def online_team_members(*, workspace_id: int, team_id: int) -> list[Agent]:
+    """The team's active members who are online now, in id order (the order their rows are locked)."""
     return list(Agent.objects.filter(workspace_id=workspace_id, is_active=True, user__is_active=True,
-                                     availability=Availability.ONLINE, teams__id=team_id)
-                .order_by("id").values_list("id", flat=True))
+                                     availability=Availability.ONLINE, teams__id=team_id).order_by("id"))
 
 
 def agent_loads(*, workspace_id: int, agent_ids: list[int], group: str) -> dict[int, int]:

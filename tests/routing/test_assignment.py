@@ -182,13 +182,11 @@ def test_a_conversation_tagged_printer_goes_to_the_agent_with_the_printer_skill(
     routing.set_skill_requirements(actor=desk.actor, skill=printer, tag_names=["printer"])
     routing.set_agent_routing(actor=desk.actor, agent=ani, skill_levels={printer.pk: 2})
 
-    created = []
     with django_capture_on_commit_callbacks(execute=True):
-        for n in range(5):
-            created.append(conversations.create_conversation(
-                actor=desk.actor, inbox=desk.email, customer_name="Rina", subject="Printer macet",
-                customer_identities=[IdentityInput(kind="email", value=f"rina{n}@contoh.id")],
-                text="Printer saya macet", tags=["printer"]).conversation)
+        created = [conversations.create_conversation(
+            actor=desk.actor, inbox=desk.email, customer_name="Rina", subject="Printer macet",
+            customer_identities=[IdentityInput(kind="email", value=f"rina{n}@contoh.id")],
+            text="Printer saya macet", tags=["printer"]).conversation for n in range(5)]
 
     assert printer.name == "printer"
     assert _assignees(created) == ["Ani"] * 5

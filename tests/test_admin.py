@@ -29,7 +29,7 @@ from layan.customers.services import IdentityInput
 from layan.delivery.services import deliver_outbox_item
 from layan.web.models import SavedView
 
-LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery", "automation", "web")
+LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery", "automation", "routing", "web")
 INLINE_ONLY = {TeamMembership}  # edited on its team's page
 PASSWORD = "operator-pass-2026"
 
@@ -45,6 +45,8 @@ REGISTERED = [
     "conversations.ConversationLink", "conversations.TimeEntry", "conversations.ReadMarker", "web.SavedView",
     "delivery.OutboxItem", "delivery.DeliveryAttempt",
     "automation.CannedReply",
+    "routing.RoutingSettings", "routing.Queue", "routing.AgentRouting", "routing.Skill", "routing.AgentSkill",
+    "routing.InboxSkill", "routing.TagSkill",
 ]
 
 
@@ -71,7 +73,7 @@ def _open_conversation(world, *, email: str, subject: str = "Paket belum sampai"
 def history(world):
     """One of everything: a conversation with a tag, an attachment, a reply with a CC (participant)
     that was delivered (outbox item and attempt), a note with a mention (follower), a link, time and
-    a received raw mail (inbound event), an agent's read marker and a team's canned reply."""
+    a received raw mail (inbound event), an agent's read marker, a team's canned reply and its routing (queue, skills, capacity)."""
     conversation = _open_conversation(
         world, email="siti@contoh.id", tags=["pengiriman"],
         attachments=[InboundAttachment(filename="resi.txt", content_type="text/plain", content=b"JNE 123")],
@@ -110,6 +112,13 @@ def history(world):
 
     notify_agents(workspace_id=world.workspace.pk, agent_ids=[world.agent.pk], kind="sla_warning",
                   wording=lambda: ("SLA hampir terlewati", ""), conversation_id=conversation.pk)
+    from layan.routing import services as routing
+
+    routing.set_routing_defaults(actor=world.actor, chat_capacity=3, email_capacity=10)
+    routing.configure_queue(actor=world.actor, team=world.team, strategy="least_loaded", auto_assign=False)
+    printer = routing.create_skill(actor=world.actor, name="printer")
+    routing.set_agent_routing(actor=world.actor, agent=world.agent, chat_capacity=2, skill_levels={printer.pk: 4})
+    routing.set_skill_requirements(actor=world.actor, skill=printer, inboxes=[world.email_inbox], tag_names=["printer"])
     return conversation
 
 

@@ -197,3 +197,5 @@ def test_the_inbox_shows_unassigned_team_conversations_as_waiting_in_queue(world
     assert "Waiting in queue" not in rows[taken.pk]
     assert "Budi" in rows[taken.pk]
     assert "Waiting in queue" not in rows[loose.pk]
+    page = _client(world.agent).get(reverse("web:conversation", args=[waiting.number])).content.decode()
+    assert "Waiting in queue · Layanan Pelanggan" in page

@@ -363,3 +363,26 @@ def test_one_routing_decision_costs_the_same_queries_whatever_the_team_size(desk
         result = routing.route_conversation(conversation_id=conversation.pk)
 
     assert result.outcome == routing.Outcome.ASSIGNED
+
+
+def test_a_conversation_given_to_a_team_without_an_agent_is_routed_to_a_member(desk, chat, world,
+                                                                             django_capture_on_commit_callbacks):
+    loose = chat(inbox=world.whatsapp_inbox)  # no default team: nobody's queue yet
+    assert loose.assignee_id is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        conversations.assign_conversation(actor=Actor.for_agent(world.supervisor), conversation=loose, team=desk.team)
+
+    loose.refresh_from_db()
+    assert loose.team_id == desk.team.pk
+    assert loose.assignee_id in {a.pk for a in desk.agents}
+
+
+def test_turning_automatic_assignment_on_hands_out_what_already_waits(desk, chat):
+    desk.queue(auto_assign=False)
+    waiting = [chat() for _ in range(3)]
+    assert _assignees(waiting) == [None, None, None]
+
+    desk.queue(auto_assign=True)
+
+    assert sorted(_assignees(waiting)) == ["Ani", "Budi", "Citra"]

@@ -67,3 +67,20 @@ def test_twelve_chats_at_once_fill_three_agents_to_exactly_their_capacity(desk, 
     held = Counter(Conversation.objects.filter(pk__in=ids, assignee__isnull=False)
                    .values_list("assignee__display_name", flat=True))
     assert held == {"Budi": 2, "Ani": 2, "Citra": 2}
+
+
+def test_agents_routed_for_the_first_time_by_simultaneous_arrivals_each_get_exactly_their_capacity(
+        desk, chat, monkeypatch):
+    from layan.routing.models import AgentRouting
+
+    routing.set_routing_defaults(actor=desk.actor, chat_capacity=1, email_capacity=10)
+    AgentRouting.objects.all().delete()  # nobody was routed yet: the rows are made by the race itself
+    ids = _waiting(desk, chat, monkeypatch, 9)
+
+    outcomes = _route_all_at_once(ids)
+
+    assert Counter(outcomes) == {routing.Outcome.ASSIGNED: 3, routing.Outcome.AT_CAPACITY: 6}
+    held = Counter(Conversation.objects.filter(pk__in=ids, assignee__isnull=False)
+                   .values_list("assignee__display_name", flat=True))
+    assert held == {"Budi": 1, "Ani": 1, "Citra": 1}
+    assert AgentRouting.objects.count() == 3

@@ -136,7 +136,8 @@ def skill_levels(*, agent_ids: list[int], skill_ids: list[int]) -> dict[int, dic
 def manually_assigned(*, conversation_ids: list[int]) -> set[int]:
     """The conversations whose current assignment a person made (the last assignment in their audit
     trail is an agent's): routing never takes those away from their assignee."""
-    last_actor = (AuditEntry.objects.filter(object_type="conversation", object_id=Cast(OuterRef("pk"), output_field=CharField()),
+    last_actor = (AuditEntry.objects.filter(workspace_id=OuterRef("workspace_id"), object_type="conversation",
+                                            object_id=Cast(OuterRef("pk"), output_field=CharField()),
                                             action__in=("conversation.assigned", "conversation.created"))
                   .order_by("-id").values("actor_kind")[:1])
     return set(Conversation.objects.filter(pk__in=conversation_ids).annotate(last_actor=Subquery(last_actor))

@@ -75,17 +75,22 @@ def _pick(strategy: str, eligible: list[Agent], rows: dict[int, AgentRouting], l
     return min(eligible, key=least_recent)
 
 
+class _RoutingRowsMissing(Exception):  # noqa: N818 - a signal between two functions here, not an error
+    def __init__(self, workspace_id: int, agent_ids: list[int]):
+        super().__init__(agent_ids)
+        self.workspace_id, self.agent_ids = workspace_id, agent_ids
+
+
 def _lock_routing_rows(workspace_id: int, agent_ids: list[int]) -> dict[int, AgentRouting]:
-    """Lock the candidates' routing rows in agent order (the same order everywhere, so two
-    assignments wait for each other instead of deadlocking); rows are made on first use."""
+    """Lock the candidates' routing rows in agent order: the same order everywhere, so two
+    decisions wait for each other instead of deadlocking. Rows missing (an agent's first automatic
+    assignment) are made outside the decision's transaction, so that inserting them never
+    interleaves with another decision's locks; the decision then starts again."""
     locked = {r.agent_id: r for r in AgentRouting.objects.select_for_update().filter(agent_id__in=agent_ids)
               .order_by("agent_id")}
     missing = [pk for pk in agent_ids if pk not in locked]
     if missing:
-        AgentRouting.objects.bulk_create([AgentRouting(workspace_id=workspace_id, agent_id=pk) for pk in missing],
-                                         ignore_conflicts=True)
-        locked.update({r.agent_id: r for r in AgentRouting.objects.select_for_update()
-                       .filter(agent_id__in=missing).order_by("agent_id")})
+        raise _RoutingRowsMissing(workspace_id, missing)
     return locked
 
 
@@ -97,6 +102,17 @@ def route_conversation(*, conversation_id: int) -> RoutingResult:
     decided one after another on fresh loads, so nobody goes over capacity."""
     if not selectors.is_routable(conversation_id=conversation_id):  # one cheap read for most events
         return RoutingResult(Outcome.NOT_WAITING)
+    for _attempt in range(3):
+        try:
+            return _decide(conversation_id)
+        except _RoutingRowsMissing as missing:
+            AgentRouting.objects.bulk_create(
+                [AgentRouting(workspace_id=missing.workspace_id, agent_id=pk) for pk in missing.agent_ids],
+                ignore_conflicts=True)
+    return _decide(conversation_id)  # agents keep coming online: a fourth try, and let it raise
+
+
+def _decide(conversation_id: int) -> RoutingResult:
     with transaction.atomic():
         conversation = (Conversation.objects.select_for_update(of=("self",)).select_related("customer", "workspace")
                         .filter(pk=conversation_id).first())

@@ -31,7 +31,7 @@ from layan.servicelevels.oncall_models import OnCallMember
 from layan.web.models import SavedView
 
 LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery", "automation", "servicelevels",
-              "web")
+              "routing", "web")
 INLINE_ONLY = {TeamMembership, OnCallMember}  # edited on its team's / rotation's page
 PASSWORD = "operator-pass-2026"
 
@@ -49,6 +49,8 @@ REGISTERED = [
     "automation.CannedReply",
     "servicelevels.OnCallRotation", "servicelevels.OnCallOverride", "servicelevels.OnCallPage",
     "servicelevels.OnCallPageDelivery",
+    "routing.RoutingSettings", "routing.Queue", "routing.AgentRouting", "routing.Skill", "routing.AgentSkill",
+    "routing.InboxSkill", "routing.TagSkill",
 ]
 
 
@@ -75,7 +77,7 @@ def _open_conversation(world, *, email: str, subject: str = "Paket belum sampai"
 def history(world):
     """One of everything: a conversation with a tag, an attachment, a reply with a CC (participant)
     that was delivered (outbox item and attempt), a note with a mention (follower), a link, time and
-    a received raw mail (inbound event), an agent's read marker and a team's canned reply."""
+    a received raw mail (inbound event), an agent's read marker, a team's canned reply and its routing (queue, skills, capacity)."""
     conversation = _open_conversation(
         world, email="siti@contoh.id", tags=["pengiriman"],
         attachments=[InboundAttachment(filename="resi.txt", content_type="text/plain", content=b"JNE 123")],
@@ -124,6 +126,13 @@ def history(world):
                  starts_at=datetime(2026, 1, 5, 20, 0, tzinfo=UTC), ends_at=datetime(2026, 1, 6, 8, 0, tzinfo=UTC))
     conversations.set_priority(actor=world.actor, conversation=other, priority="urgent")
     page_emergency(conversation_id=other.pk, at=datetime(2026, 1, 7, 2, 0, tzinfo=UTC))
+    from layan.routing import services as routing
+
+    routing.set_routing_defaults(actor=world.actor, chat_capacity=3, email_capacity=10)
+    routing.configure_queue(actor=world.actor, team=world.team, strategy="least_loaded", auto_assign=False)
+    printer = routing.create_skill(actor=world.actor, name="printer")
+    routing.set_agent_routing(actor=world.actor, agent=world.agent, chat_capacity=2, skill_levels={printer.pk: 4})
+    routing.set_skill_requirements(actor=world.actor, skill=printer, inboxes=[world.email_inbox], tag_names=["printer"])
     return conversation
 
 

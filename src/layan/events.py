@@ -148,20 +148,21 @@ Mode = Literal["sync", "async"]
 
 _REALTIME = ("layan.web.realtime.push_event", "sync")
 _ONCALL = ("layan.servicelevels.oncall.page_for_event", "async")  # page the on-call agent for an emergency
+_ROUTE = ("layan.routing.services.route_after_event", "async")
 
 # THE subscriber table: event type -> (dotted path of a callable taking the event, mode).
 SUBSCRIBERS: dict[type[Event], list[tuple[str, Mode]]] = {
-    ConversationCreated: [_REALTIME, _ONCALL],
-    MessageReceived: [_REALTIME, _ONCALL],
+    ConversationCreated: [_REALTIME, _ONCALL, _ROUTE],
+    MessageReceived: [_REALTIME, _ONCALL, _ROUTE],
     ReplyQueued: [_REALTIME, ("layan.delivery.services.deliver_outbox_item_for_event", "async")],
     NoteAdded: [_REALTIME],
-    ConversationAssigned: [_REALTIME],
-    ConversationStatusChanged: [_REALTIME],
+    ConversationAssigned: [_REALTIME, _ROUTE],
+    ConversationStatusChanged: [_REALTIME, _ROUTE],
     ConversationUpdated: [_REALTIME, _ONCALL],
     ConversationsMerged: [_REALTIME],
     CustomersMerged: [],
     MessageDeliveryChanged: [_REALTIME],
-    AgentAvailabilityChanged: [_REALTIME],
+    AgentAvailabilityChanged: [_REALTIME, ("layan.routing.services.route_after_availability_change", "async")],
     AgentNotified: [_REALTIME, ("layan.accounts.notifications.email_notification", "async")],
     ServiceLevelWarned: [_REALTIME],
     ServiceLevelBreached: [_REALTIME],

@@ -35,6 +35,20 @@ def process_inbound_event(event_id: int) -> None:
     process(event_id=event_id)
 
 
+@db_task(retries=3, retry_delay=5)
+def drain_routing_queue(team_id: int) -> None:
+    from layan.routing.services import drain_queue
+
+    drain_queue(team_id=team_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_routing_queues() -> None:
+    from layan.routing.services import sweep_queues
+
+    sweep_queues()
+
+
 @db_periodic_task(crontab(minute="*"))
 def sweep_inbound_events() -> None:
     from layan.connectors.ingress import redrive_pending_inbound_events
@@ -74,4 +88,4 @@ def sweep_oncall() -> None:
 
 __all__ = ["huey", "run_subscriber", "deliver_outbox_item", "sweep_outbox", "process_inbound_event",
            "sweep_inbound_events", "poll_email_inboxes",
-           "send_oncall_page", "sweep_oncall"]
+           "send_oncall_page", "sweep_oncall", "drain_routing_queue", "sweep_routing_queues"]

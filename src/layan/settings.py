@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "layan.delivery",
     "layan.automation",
     "layan.servicelevels",
+    "layan.routing",
     "layan.web",
 ]
 

@@ -9,6 +9,7 @@ from layan.web import (
     inbox_settings_views,
     notification_views,
     oncall_views,
+    routing_views,
     views,
     whatsapp_views,
 )
@@ -49,6 +50,15 @@ urlpatterns = [
     path("settings/inboxes/", inbox_settings_views.inbox_list, name="settings-inboxes"),
     path("settings/inboxes/new", inbox_settings_views.inbox_create, name="settings-inbox-create"),
     path("settings/inboxes/<str:public_id>/", inbox_settings_views.inbox_page, name="settings-inbox"),
+    path("settings/routing/", routing_views.routing_page, name="settings-routing"),
+    path("settings/routing/defaults", routing_views.routing_defaults, name="settings-routing-defaults"),
+    path("settings/routing/teams/<int:team_id>", routing_views.routing_queue, name="settings-routing-queue"),
+    path("settings/routing/skills", routing_views.routing_skill_create, name="settings-routing-skill-create"),
+    path("settings/routing/skills/<int:skill_id>/delete", routing_views.routing_skill_delete,
+         name="settings-routing-skill-delete"),
+    path("settings/routing/skills/<int:skill_id>/needs", routing_views.routing_skill_requirements,
+         name="settings-routing-skill-requirements"),
+    path("settings/routing/agents/<int:agent_id>", routing_views.routing_agent, name="settings-routing-agent"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", auth_views.PasswordResetView.as_view(

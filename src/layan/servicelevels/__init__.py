@@ -1,0 +1,1 @@
+"""Service levels: business calendars, SLA policies and clocks, breaches and escalations."""

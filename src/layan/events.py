@@ -147,23 +147,26 @@ EVENT_TYPES: dict[str, type[Event]] = {
 Mode = Literal["sync", "async"]
 
 _REALTIME = ("layan.web.realtime.push_event", "sync")
+# Service-level clocks follow every change that can start, pause, stop or re-target them.
+_CLOCKS = ("layan.servicelevels.services.sync_clocks_for_event", "async")
+_ESCALATE = ("layan.servicelevels.services.escalate_for_event", "async")
 
 # THE subscriber table: event type -> (dotted path of a callable taking the event, mode).
 SUBSCRIBERS: dict[type[Event], list[tuple[str, Mode]]] = {
-    ConversationCreated: [_REALTIME],
-    MessageReceived: [_REALTIME],
-    ReplyQueued: [_REALTIME, ("layan.delivery.services.deliver_outbox_item_for_event", "async")],
+    ConversationCreated: [_REALTIME, _CLOCKS],
+    MessageReceived: [_REALTIME, _CLOCKS],
+    ReplyQueued: [_REALTIME, ("layan.delivery.services.deliver_outbox_item_for_event", "async"), _CLOCKS],
     NoteAdded: [_REALTIME],
-    ConversationAssigned: [_REALTIME],
-    ConversationStatusChanged: [_REALTIME],
-    ConversationUpdated: [_REALTIME],
-    ConversationsMerged: [_REALTIME],
+    ConversationAssigned: [_REALTIME, _CLOCKS],
+    ConversationStatusChanged: [_REALTIME, _CLOCKS],
+    ConversationUpdated: [_REALTIME, _CLOCKS],
+    ConversationsMerged: [_REALTIME, _CLOCKS],
     CustomersMerged: [],
     MessageDeliveryChanged: [_REALTIME],
     AgentAvailabilityChanged: [_REALTIME],
     AgentNotified: [_REALTIME, ("layan.accounts.notifications.email_notification", "async")],
-    ServiceLevelWarned: [_REALTIME],
-    ServiceLevelBreached: [_REALTIME],
+    ServiceLevelWarned: [_REALTIME, _ESCALATE],
+    ServiceLevelBreached: [_REALTIME, _ESCALATE],
 }
 
 

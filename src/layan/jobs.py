@@ -56,5 +56,12 @@ def sweep_outbox() -> None:
     redrive_due_outbox_items()
 
 
+@db_periodic_task(crontab(minute="*"))
+def sweep_service_levels() -> None:
+    from layan.servicelevels.services import sweep_service_levels as sweep
+
+    sweep()
+
+
 __all__ = ["huey", "run_subscriber", "deliver_outbox_item", "sweep_outbox", "process_inbound_event",
-           "sweep_inbound_events", "poll_email_inboxes"]
+           "sweep_inbound_events", "poll_email_inboxes", "sweep_service_levels"]

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "layan.conversations",
     "layan.delivery",
     "layan.automation",
+    "layan.servicelevels",
     "layan.web",
 ]
 

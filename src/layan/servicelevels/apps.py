@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceLevelsConfig(AppConfig):
+    name = "layan.servicelevels"
+    label = "servicelevels"
+    verbose_name = _("Service levels")

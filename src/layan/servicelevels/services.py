@@ -137,6 +137,7 @@ def sync_clocks(*, conversation_id: int, at: datetime | None = None) -> list[Ser
     if conversation is None:
         return []
     clocks = {c.metric: c for c in ServiceLevelClock.objects.select_for_update().filter(conversation=conversation)}
+    loaded = {metric: _fields(c) for metric, c in clocks.items()}
     merged_or_closed = conversation.merged_into_id is not None
     policy = None if merged_or_closed else choose_policy(active_policies(workspace_id=conversation.workspace_id),
                                                          conversation)
@@ -217,10 +218,19 @@ def sync_clocks(*, conversation_id: int, at: datetime | None = None) -> list[Ser
         changed.append(clock)
 
     for clock in {id(c): c for c in changed}.values():
-        clock.updated_at = at
-        clock.save()
+        if clock.pk is None or _fields(clock) != loaded.get(clock.metric):  # unchanged rows are not rewritten
+            clock.updated_at = at
+            clock.save()
     _save_summary(conversation, policy, list(clocks.values()), at)
     return list(clocks.values())
+
+
+_TRACKED = ("policy_id", "cycle", "state", "target_minutes", "business_hours", "calendar_id", "started_at",
+            "running_since", "elapsed", "due_at", "warn_at", "warned_at", "breached_at", "stopped_at")
+
+
+def _fields(clock: ServiceLevelClock) -> tuple:
+    return tuple(getattr(clock, name) for name in _TRACKED)
 
 
 def _save_summary(conversation: Conversation, policy: ServiceLevelPolicy | None,
@@ -234,7 +244,9 @@ def _save_summary(conversation: Conversation, policy: ServiceLevelPolicy | None,
         "paused": bool(clocks) and not running and any(c.state == ClockState.PAUSED for c in clocks),
         "updated_at": at,
     }
-    ConversationServiceLevel.objects.update_or_create(conversation=conversation, defaults=values)
+    # The conversation row is locked: nobody else writes this summary meanwhile.
+    if not ConversationServiceLevel.objects.filter(conversation=conversation).update(**values):
+        ConversationServiceLevel.objects.create(conversation=conversation, **values)
 
 
 # Conversation events that can change what the clocks should do.

@@ -40,7 +40,12 @@ def holiday_dates(country: str, subdivision: str, year: int) -> frozenset[date]:
 
 
 def _normalise_week(week: Iterable[Iterable[Interval]]) -> tuple[tuple[Interval, ...], ...]:
-    days = [sorted((int(s), int(e)) for s, e in day) for day in week]
+    return _normalised(tuple(tuple((int(s), int(e)) for s, e in day) for day in week))
+
+
+@functools.lru_cache(maxsize=256)
+def _normalised(week: tuple[tuple[Interval, ...], ...]) -> tuple[tuple[Interval, ...], ...]:
+    days = [sorted(day) for day in week]
     if len(days) != 7:
         raise ValueError("a week has seven days of intervals, Monday first")
     result = []
@@ -71,6 +76,15 @@ class Calendar:
     open_dates: frozenset[date] = frozenset()  # holidays the company works through
     _days: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
     _weeks: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _zone: ZoneInfo | None = field(default=None, compare=False, hash=False, repr=False)
+    # The open time of a week without closures, plus room for the longest DST shift: a remainder
+    # above it certainly outlasts any real week, so only then is a whole week worth summing.
+    _week_bound: timedelta = field(default=ZERO, compare=False, hash=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
+        nominal = sum(e - s for day in self.week for s, e in day)
+        object.__setattr__(self, "_week_bound", timedelta(minutes=nominal + 120))
 
     @classmethod
     def build(cls, *, timezone: str, week: Iterable[Iterable[Interval]], holiday_country: str = "",
@@ -83,7 +97,7 @@ class Calendar:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return self._zone
 
     # --- days -------------------------------------------------------------------------------
 
@@ -94,30 +108,13 @@ class Calendar:
             return False
         return day in holiday_dates(self.holiday_country, self.holiday_subdivision, day.year)
 
-    def _local(self, day: date, minute: int) -> datetime:
-        if minute == MINUTES_PER_DAY:
-            day, minute = day + timedelta(days=1), 0
-        local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self.zone)
-        return local.astimezone(UTC)
-
     def open_intervals(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         """The open intervals of local date ``day`` as UTC instants, sorted, disjoint, non-empty."""
         cached = self._days.get(day)
-        if cached is not None:
-            return cached
-        intervals: list[tuple[datetime, datetime]] = []
-        if not self.is_closed_date(day):
-            for start, end in self.week[day.weekday()]:
-                opens, closes = self._local(day, start), self._local(day, end)
-                # A wall-clock time skipped by a DST jump can map after a later one: clamp so the
-                # day's intervals stay ordered and never overlap.
-                if intervals and opens < intervals[-1][1]:
-                    opens = intervals[-1][1]
-                if closes > opens:
-                    intervals.append((opens, closes))
-        result = tuple(intervals)
-        self._days[day] = result
-        return result
+        if cached is None:
+            cached = () if self.is_closed_date(day) else _utc_intervals(self.timezone, day, self.week[day.weekday()])
+            self._days[day] = cached
+        return cached
 
     def open_time(self, day: date) -> timedelta:
         return sum((e - s for s, e in self.open_intervals(day)), ZERO)
@@ -170,7 +167,7 @@ class Calendar:
             remaining -= closes - begin
         day += timedelta(days=1)
         for _ in range(SEARCH_LIMIT_DAYS):
-            if day.weekday() == 0:
+            if day.weekday() == 0 and remaining > self._week_bound:
                 # Skip whole weeks while the remainder outlasts them (zero-hour weeks are walked).
                 week = self._week_open_time(day)
                 while week and remaining > week:
@@ -211,6 +208,29 @@ class Calendar:
 
     def minutes_between(self, start: datetime, end: datetime) -> float:
         return self.between(start, end) / timedelta(minutes=1)
+
+
+def _local(zone: ZoneInfo, day: date, minute: int) -> datetime:
+    if minute == MINUTES_PER_DAY:
+        day, minute = day + timedelta(days=1), 0
+    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone).astimezone(UTC)
+
+
+@functools.lru_cache(maxsize=65536)
+def _utc_intervals(timezone: str, day: date, hours: tuple[Interval, ...]) -> tuple[tuple[datetime, datetime], ...]:
+    """A day's local hours as UTC instants; shared by every calendar value of the process (a
+    calendar is rebuilt from the database for each clock computation)."""
+    zone = ZoneInfo(timezone)
+    intervals: list[tuple[datetime, datetime]] = []
+    for start, end in hours:
+        opens, closes = _local(zone, day, start), _local(zone, day, end)
+        # A wall-clock time skipped by a DST jump can map after a later one: clamp so the day's
+        # intervals stay ordered and never overlap.
+        if intervals and opens < intervals[-1][1]:
+            opens = intervals[-1][1]
+        if closes > opens:
+            intervals.append((opens, closes))
+    return tuple(intervals)
 
 
 ALWAYS_OPEN_WEEK = tuple(((0, MINUTES_PER_DAY),) for _ in range(7))

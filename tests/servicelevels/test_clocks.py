@@ -223,3 +223,39 @@ def test_a_warning_is_recorded_once_before_the_breach(world, policy, settle, rec
 
     warned = [e for e in published if isinstance(e, events.ServiceLevelWarned)]
     assert [(e.conversation_id, e.metric) for e in warned] == [(conversation.pk, "first_response")]
+
+
+def test_a_target_met_late_while_the_sweeper_was_down_is_recorded_as_breached(world, policy, settle, receive):
+    policy(first_response_minutes=30)
+    conversation = _receive_at(settle, receive, world.email_inbox, wib(2026, 8, 10, 9, 0))
+    with time_machine.travel(wib(2026, 8, 10, 9, 45), tick=False):  # no sweep ran at 09:30
+        settle(conversations.reply_to_conversation, actor=world.actor, conversation=conversation, text="Maaf lama")
+
+    breach = ServiceLevelBreach.objects.get(conversation=conversation)
+    assert (breach.due_at, breach.breached_at, breach.achieved_at) == (
+        wib(2026, 8, 10, 9, 30), wib(2026, 8, 10, 9, 30), wib(2026, 8, 10, 9, 45))
+    clock = _clock(conversation)
+    assert (clock.state, clock.due_at, clock.stopped_at) == (ClockState.ACHIEVED, wib(2026, 8, 10, 9, 30),
+                                                             wib(2026, 8, 10, 9, 45))
+    with time_machine.travel(wib(2026, 8, 10, 9, 46), tick=False):
+        assert settle(sweep_service_levels) == (0, 0)  # nothing left to breach or escalate
+
+
+def test_events_processed_late_still_give_the_right_clocks(world, policy, settle, receive):
+    """The subscribers ran only after the reply (a backed-up queue): the clock is rebuilt from the
+    conversation's own timestamps, not from when the events were handled."""
+    from layan.servicelevels.services import sync_clocks
+
+    policy(first_response_minutes=30, resolution_minutes=480)
+    with time_machine.travel(wib(2026, 8, 10, 9, 0), tick=False):
+        conversation = receive(world.email_inbox, "siti@contoh.id").conversation  # no subscriber runs
+    with time_machine.travel(wib(2026, 8, 10, 9, 10), tick=False):
+        conversations.reply_to_conversation(actor=world.actor, conversation=conversation, text="Halo")
+    with time_machine.travel(wib(2026, 8, 10, 9, 20), tick=False):
+        sync_clocks(conversation_id=conversation.pk)
+
+    first, resolution = _clock(conversation), _clock(conversation, "resolution")
+    assert (first.state, first.elapsed, first.stopped_at) == (ClockState.ACHIEVED, timedelta(minutes=10),
+                                                              wib(2026, 8, 10, 9, 10))
+    assert (resolution.state, resolution.due_at) == (ClockState.RUNNING, wib(2026, 8, 10, 17, 0))
+    assert not ServiceLevelBreach.objects.filter(conversation=conversation).exists()

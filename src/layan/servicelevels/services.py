@@ -70,11 +70,12 @@ def _pause(clock: ServiceLevelClock, calendar: business_time.Calendar, at: datet
 
 
 def _stop(clock: ServiceLevelClock, calendar: business_time.Calendar, at: datetime, state: str) -> None:
+    due_at = clock.due_at
     _pause(clock, calendar, at)
     clock.state = state
     clock.stopped_at = at
-    if state == ClockState.CANCELLED:
-        clock.due_at = None
+    # A met target keeps its due time (history: due vs met); a cancelled one has none.
+    clock.due_at = due_at if state == ClockState.ACHIEVED else None
 
 
 def _run(clock: ServiceLevelClock, calendar: business_time.Calendar, at: datetime, warning_minutes: int) -> None:
@@ -193,16 +194,29 @@ def sync_clocks(*, conversation_id: int, at: datetime | None = None) -> list[Ser
             start, done_at = waiting_since, None
 
         if clock is None:
-            if done_at is not None:
-                continue  # met before we ever saw it running; nothing to keep
+            if done_at is not None and done_at <= start:
+                continue  # nobody waited: an agent started the conversation
             clock = _new_clock(conversation, metric, policy, target, calendar_id, start)
             clock.state = ClockState.RUNNING
             clock.running_since = start
             clocks[metric] = clock
+            if done_at is not None:  # already met when we first see it (a late event): record how
+                _run(clock, calendar, start, 0)
         if done_at is not None:
             if clock.state in OPEN_CLOCK_STATES:
+                missed_unseen = (clock.state == ClockState.RUNNING and clock.due_at is not None
+                                 and not clock.breached_at and done_at > clock.due_at)
+                if missed_unseen:
+                    # Met late before the sweeper saw it due (it was down, or the event came late):
+                    # the breach is recorded all the same, already met; nothing left to escalate.
+                    clock.breached_at = clock.due_at
                 _stop(clock, calendar, done_at, ClockState.ACHIEVED)
-                if clock.breached_at:
+                if missed_unseen:
+                    ServiceLevelBreach.objects.create(
+                        workspace_id=conversation.workspace_id, conversation=conversation, policy=policy,
+                        metric=metric, cycle=clock.cycle, target_minutes=clock.target_minutes,
+                        due_at=clock.due_at, breached_at=clock.due_at, achieved_at=done_at)
+                elif clock.breached_at:
                     ServiceLevelBreach.objects.filter(conversation=conversation, metric=metric, cycle=clock.cycle,
                                                       achieved_at__isnull=True).update(achieved_at=done_at)
                 changed.append(clock)

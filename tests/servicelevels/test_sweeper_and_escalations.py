@@ -123,3 +123,16 @@ def test_the_clock_computation_of_one_conversation_is_a_fixed_number_of_queries(
                                             text=f"balasan {n}")
     with django_assert_num_queries(12):
         sync_clocks(conversation_id=conversation.pk)
+
+
+def test_one_sweep_records_every_due_breach_past_a_full_batch(world, policy, settle, receive, monkeypatch):
+    from layan.servicelevels import services
+
+    monkeypatch.setattr(services, "SWEEP_BATCH", 2)
+    policy(first_response_minutes=30, hours="always")
+    with time_machine.travel(wib(2026, 8, 10, 9, 0), tick=False):
+        for n in range(5):
+            settle(receive, world.email_inbox, f"pelanggan{n}@contoh.id")
+
+    assert sweep_service_levels(now=wib(2026, 8, 10, 9, 30)) == (0, 5)
+    assert ServiceLevelBreach.objects.count() == 5

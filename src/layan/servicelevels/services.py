@@ -284,6 +284,15 @@ def sweep_service_levels(*, now: datetime | None = None) -> tuple[int, int]:
     (or the same one run twice) records and publishes nothing more."""
     now = now or timezone.now()
     warned = breached = 0
+    while True:
+        batch_warned, batch_breached, full = _sweep_batch(now)
+        warned, breached = warned + batch_warned, breached + batch_breached
+        if not full or not (batch_warned or batch_breached):
+            return warned, breached
+
+
+def _sweep_batch(now: datetime) -> tuple[int, int, bool]:
+    warned = breached = 0
     due_warnings = list(ServiceLevelClock.objects.filter(
         state=ClockState.RUNNING, warned_at__isnull=True, breached_at__isnull=True, warn_at__lte=now,
     ).order_by("warn_at").values("pk", "workspace_id", "conversation_id", "policy_id", "metric", "cycle",
@@ -319,7 +328,7 @@ def sweep_service_levels(*, now: datetime | None = None) -> tuple[int, int]:
             events.publish(events.ServiceLevelBreached(
                 workspace_id=row["workspace_id"], conversation_id=row["conversation_id"],
                 policy_id=row["policy_id"], metric=row["metric"], due_at=row["due_at"].isoformat()))
-    return warned, breached
+    return warned, breached, SWEEP_BATCH in (len(due_warnings), len(due_breaches))
 
 
 # --- escalations ------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def sync_clocks(*, conversation_id: int, at: datetime | None = None) -> list[Ser
     """Bring the conversation's clocks in line with the conversation as it is now.
 
     Runs a fixed number of queries whatever the length of the conversation (asserted in
-    tests/servicelevels/test_clock_queries.py)."""
+    tests/servicelevels/test_sweeper_and_escalations.py)."""
     at = at or timezone.now()
     conversation = (Conversation.objects.select_for_update(of=("self",)).select_related("customer")
                     .filter(pk=conversation_id).first())
@@ -139,8 +139,8 @@ def sync_clocks(*, conversation_id: int, at: datetime | None = None) -> list[Ser
         return []
     clocks = {c.metric: c for c in ServiceLevelClock.objects.select_for_update().filter(conversation=conversation)}
     loaded = {metric: _fields(c) for metric, c in clocks.items()}
-    merged_or_closed = conversation.merged_into_id is not None
-    policy = None if merged_or_closed else choose_policy(active_policies(workspace_id=conversation.workspace_id),
+    merged = conversation.merged_into_id is not None
+    policy = None if merged else choose_policy(active_policies(workspace_id=conversation.workspace_id),
                                                          conversation)
     calendar_row = calendar_for(workspace_id=conversation.workspace_id, team_id=conversation.team_id,
                                 policy=policy) if policy else None

@@ -259,7 +259,9 @@ def _save_summary(conversation: Conversation, policy: ServiceLevelPolicy | None,
         "updated_at": at,
     }
     # The conversation row is locked: nobody else writes this summary meanwhile.
-    if not ConversationServiceLevel.objects.filter(conversation=conversation).update(**values):
+    if not ConversationServiceLevel.objects.filter(conversation=conversation).update(**values) and (policy or clocks):
+        # Conversations no policy ever applied to get no row: the inbox's join treats them as
+        # having no due time.
         ConversationServiceLevel.objects.create(conversation=conversation, **values)
 
 

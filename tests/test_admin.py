@@ -27,12 +27,21 @@ from layan.conversations import services as conversations
 from layan.conversations.models import Conversation, Message
 from layan.customers.services import IdentityInput
 from layan.delivery.services import deliver_outbox_item
+from layan.servicelevels.models import (
+    BusinessCalendar,
+    BusinessHours,
+    CalendarClosure,
+    Escalation,
+    ServiceLevelPolicy,
+    TeamCalendar,
+)
 from layan.servicelevels.oncall_models import OnCallMember
 from layan.web.models import SavedView
 
 LAYAN_APPS = ("accounts", "customers", "connectors", "conversations", "delivery", "automation", "servicelevels",
               "routing", "web")
-INLINE_ONLY = {TeamMembership, OnCallMember}  # edited on its team's / rotation's page
+# edited on their team's, rotation's, calendar's or policy's page
+INLINE_ONLY = {TeamMembership, OnCallMember, BusinessHours, CalendarClosure, TeamCalendar, Escalation}
 PASSWORD = "operator-pass-2026"
 
 REGISTERED = [
@@ -51,6 +60,8 @@ REGISTERED = [
     "servicelevels.OnCallPageDelivery",
     "routing.RoutingSettings", "routing.Queue", "routing.AgentRouting", "routing.Skill", "routing.AgentSkill",
     "routing.InboxSkill", "routing.TagSkill",
+    "servicelevels.BusinessCalendar", "servicelevels.ServiceLevelPolicy", "servicelevels.ServiceLevelClock",
+    "servicelevels.ServiceLevelBreach", "servicelevels.ConversationServiceLevel", "servicelevels.EscalationRun",
 ]
 
 
@@ -133,7 +144,30 @@ def history(world):
     printer = routing.create_skill(actor=world.actor, name="printer")
     routing.set_agent_routing(actor=world.actor, agent=world.agent, chat_capacity=2, skill_levels={printer.pk: 4})
     routing.set_skill_requirements(actor=world.actor, skill=printer, inboxes=[world.email_inbox], tag_names=["printer"])
+    _service_levels(world, other)
     return conversation
+
+
+def _service_levels(world, conversation):
+    """A calendar with hours, a closure and a team, a policy with an escalation, and the clock,
+    summary, breach and escalation run of a conversation that missed its target."""
+    import datetime as dt
+
+    from layan import events
+    from layan.servicelevels.services import escalate_for_event, sweep_service_levels, sync_clocks
+
+    calendar = BusinessCalendar.objects.create(workspace=world.workspace, name="Kantor", is_default=True)
+    BusinessHours.objects.create(calendar=calendar, weekday=0, opens_at=dt.time(8), closes_at=dt.time(17))
+    CalendarClosure.objects.create(calendar=calendar, date=dt.date(2026, 12, 24), name="Cuti bersama")
+    TeamCalendar.objects.create(team=world.team, calendar=calendar)
+    policy = ServiceLevelPolicy.objects.create(workspace=world.workspace, name="Semua", hours="always",
+                                               first_response_minutes=1)
+    Escalation.objects.create(policy=policy, trigger="breach", action="notify_supervisors")
+    sync_clocks(conversation_id=conversation.pk, at=conversation.created_at)
+    sweep_service_levels(now=conversation.created_at + dt.timedelta(minutes=2))
+    escalate_for_event(events.ServiceLevelBreached(
+        workspace_id=world.workspace.pk, conversation_id=conversation.pk, policy_id=policy.pk,
+        metric="first_response", due_at=(conversation.created_at + dt.timedelta(minutes=1)).isoformat()))
 
 
 def _url(model, view: str, *args) -> str:

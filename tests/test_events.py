@@ -184,9 +184,9 @@ def test_payloads_carry_ids_only_and_round_trip():
         events.AgentAvailabilityChanged(workspace_id=1, agent_id=9, availability="online"),
         events.AgentNotified(workspace_id=1, agent_id=9, notification_id=10),
         events.ServiceLevelWarned(workspace_id=1, conversation_id=2, policy_id=11, metric="first_response",
-                                  due_at="2026-12-07T01:20:00+00:00"),
+                                  due_at="2026-08-10T01:20:00+00:00"),
         events.ServiceLevelBreached(workspace_id=1, conversation_id=2, policy_id=11, metric="resolution",
-                                    due_at="2026-12-08T01:20:00+00:00"),
+                                    due_at="2026-08-10T01:20:00+00:00"),
     ]
     assert {type(e) for e in originals} == set(events.EVENT_TYPES.values())
 

@@ -149,23 +149,26 @@ Mode = Literal["sync", "async"]
 _REALTIME = ("layan.web.realtime.push_event", "sync")
 _ONCALL = ("layan.servicelevels.oncall.page_for_event", "async")  # page the on-call agent for an emergency
 _ROUTE = ("layan.routing.services.route_after_event", "async")
+# Service-level clocks follow every change that can start, pause, stop or re-target them.
+_CLOCKS = ("layan.servicelevels.services.sync_clocks_for_event", "async")
+_ESCALATE = ("layan.servicelevels.services.escalate_for_event", "async")
 
 # THE subscriber table: event type -> (dotted path of a callable taking the event, mode).
 SUBSCRIBERS: dict[type[Event], list[tuple[str, Mode]]] = {
-    ConversationCreated: [_REALTIME, _ONCALL, _ROUTE],
-    MessageReceived: [_REALTIME, _ONCALL, _ROUTE],
-    ReplyQueued: [_REALTIME, ("layan.delivery.services.deliver_outbox_item_for_event", "async")],
+    ConversationCreated: [_REALTIME, _CLOCKS, _ONCALL, _ROUTE],
+    MessageReceived: [_REALTIME, _CLOCKS, _ONCALL, _ROUTE],
+    ReplyQueued: [_REALTIME, ("layan.delivery.services.deliver_outbox_item_for_event", "async"), _CLOCKS],
     NoteAdded: [_REALTIME],
-    ConversationAssigned: [_REALTIME, _ROUTE],
-    ConversationStatusChanged: [_REALTIME, _ROUTE],
-    ConversationUpdated: [_REALTIME, _ONCALL],
-    ConversationsMerged: [_REALTIME],
+    ConversationAssigned: [_REALTIME, _CLOCKS, _ROUTE],
+    ConversationStatusChanged: [_REALTIME, _CLOCKS, _ROUTE],
+    ConversationUpdated: [_REALTIME, _CLOCKS, _ONCALL],
+    ConversationsMerged: [_REALTIME, _CLOCKS],
     CustomersMerged: [],
     MessageDeliveryChanged: [_REALTIME],
     AgentAvailabilityChanged: [_REALTIME, ("layan.routing.services.route_after_availability_change", "async")],
     AgentNotified: [_REALTIME, ("layan.accounts.notifications.email_notification", "async")],
-    ServiceLevelWarned: [_REALTIME],
-    ServiceLevelBreached: [_REALTIME],
+    ServiceLevelWarned: [_REALTIME, _ESCALATE],
+    ServiceLevelBreached: [_REALTIME, _ESCALATE],
 }
 
 

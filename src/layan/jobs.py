@@ -86,6 +86,13 @@ def sweep_oncall() -> None:
     redrive_page_deliveries()
 
 
+@db_periodic_task(crontab(minute="*"))
+def sweep_service_levels() -> None:
+    from layan.servicelevels.services import sweep_service_levels as sweep
+
+    sweep()
+
+
 __all__ = ["huey", "run_subscriber", "deliver_outbox_item", "sweep_outbox", "process_inbound_event",
-           "sweep_inbound_events", "poll_email_inboxes",
-           "send_oncall_page", "sweep_oncall", "drain_routing_queue", "sweep_routing_queues"]
+           "sweep_inbound_events", "poll_email_inboxes", "send_oncall_page", "sweep_oncall",
+           "drain_routing_queue", "sweep_routing_queues", "sweep_service_levels"]

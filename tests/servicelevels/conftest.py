@@ -1,10 +1,14 @@
-"""An on-call rotation on the world's workspace: Budi by day, Sari by night (12-hour shifts handed
-over at 08:00 and 20:00 WIB), both reading English, and an SMS inbox on a fake Twilio."""
+"""Service-level fixtures. Calendars and policies: an office calendar (Mon–Fri 08:00–17:00 WIB,
+Indonesian holidays), a policy factory, and `settle()`: run a change with its after-commit
+subscribers, as in production. On call: a rotation on the world's workspace (Budi by day, Sari by
+night, 12-hour shifts handed over at 08:00 and 20:00 WIB), `english_agents` for tests reading
+English, and an SMS inbox on a fake Twilio."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -12,7 +16,52 @@ from django.test import Client
 from layan.accounts.actors import Actor
 from layan.connectors.services import configure_inbox, create_inbox
 from layan.connectors.sms.fake_provider import FakeTwilio
+from layan.servicelevels.models import BusinessCalendar, BusinessHours, ServiceLevelPolicy
 from layan.servicelevels.oncall import create_rotation
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def wib(*args) -> datetime:
+    return datetime(*args, tzinfo=JAKARTA)
+
+
+@pytest.fixture
+def office_calendar(world) -> BusinessCalendar:
+    calendar = BusinessCalendar.objects.create(workspace=world.workspace, name="Kantor Jakarta",
+                                               timezone="Asia/Jakarta", holiday_country="ID", is_default=True)
+    BusinessHours.objects.bulk_create([BusinessHours(calendar=calendar, weekday=day, opens_at=time(8),
+                                                     closes_at=time(17)) for day in range(5)])
+    return calendar
+
+
+@pytest.fixture
+def policy(world, office_calendar):
+    """`policy(**fields)`: an active policy of the world's workspace (business hours by default)."""
+
+    def make(**fields) -> ServiceLevelPolicy:
+        teams = fields.pop("teams", ())
+        fields.setdefault("name", f"Policy {ServiceLevelPolicy.objects.count() + 1}")
+        made = ServiceLevelPolicy.objects.create(workspace=world.workspace, **fields)
+        made.teams.set(teams)
+        return made
+
+    return make
+
+
+@pytest.fixture
+def settle(django_capture_on_commit_callbacks):
+    """`settle(fn, *args, **kwargs)`: call fn and run what its commit triggers (the subscribers,
+    the Huey tasks inline), and what those trigger in turn."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+# --- on call ---------------------------------------------------------------------------------------
 
 ACCOUNT_SID = "AC00000000000000000000000000000000"
 AUTH_TOKEN = "rahasia-twilio-12345"
@@ -22,8 +71,8 @@ SARI_PHONE = "+6281299990002"
 BUDI_PHONE = "+6281299990001"
 
 
-@pytest.fixture(autouse=True)
-def _english(settings, world):
+@pytest.fixture
+def english_agents(settings, world):
     from django.utils import translation
 
     settings.LANGUAGE_CODE = "en"

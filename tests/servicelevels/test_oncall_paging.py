@@ -22,6 +22,8 @@ from layan.servicelevels.oncall_models import OnCallPage, OnCallPageDelivery
 
 from .conftest import BUDI_PHONE, INBOX_NUMBER, SARI_PHONE, post_sms
 
+pytestmark = pytest.mark.usefixtures("english_agents")
+
 WIB = ZoneInfo("Asia/Jakarta")
 TWO_AM = datetime(2026, 12, 9, 2, 0, tzinfo=WIB)  # Sari's night shift (20:00–08:00)
 TEN_AM = datetime(2026, 12, 9, 10, 0, tzinfo=WIB)  # Budi's day shift

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from django.test import Client
 
 from layan.accounts.models import AuditEntry
 from layan.servicelevels.oncall_models import OnCallOverride
+
+pytestmark = pytest.mark.usefixtures("english_agents")
 
 WIB = ZoneInfo("Asia/Jakarta")
 TWO_AM = datetime(2026, 12, 9, 2, 0, tzinfo=WIB)

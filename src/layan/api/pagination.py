@@ -51,11 +51,13 @@ def page_size(limit: int | None) -> int:
     return limit
 
 
-def paginate(qs: QuerySet, *, cursor: str | None, limit: int | None, sort: str = "-created") -> tuple[list, str | None]:
-    """Return (rows, next_cursor) ordered by ``sort`` with ``id`` as the tie-breaker."""
-    if sort not in SORTS:
-        raise InvalidInput(_("sort must be one of: %(s)s") % {"s": ", ".join(SORTS)}, field="sort")
-    field, desc = SORTS[sort]
+def paginate(qs: QuerySet, *, cursor: str | None, limit: int | None, sort: str = "-created",
+             sorts: dict[str, tuple[str, bool]] = SORTS) -> tuple[list, str | None]:
+    """Return (rows, next_cursor) ordered by ``sort`` with ``id`` as the tie-breaker. ``sorts``
+    may add orders on fields the queryset annotates (the inbox's time to breach)."""
+    if sort not in sorts:
+        raise InvalidInput(_("sort must be one of: %(s)s") % {"s": ", ".join(sorts)}, field="sort")
+    field, desc = sorts[sort]
     size = page_size(limit)
     order = [f"-{field}", "-id"] if desc else [field, "id"]
     if field == "id":

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from layan.accounts.models import Agent
 from layan.accounts.selectors import agent_team_ids
+from layan.api.pagination import SORTS as API_SORTS
 from layan.connectors.models import InboxKind
 from layan.conversations.models import ACTIVE_STATUSES, Priority, Status
 from layan.conversations.selectors import ConversationFilters
@@ -27,7 +28,10 @@ SORTS = {
     "updated": _("Longest waiting"),
     "-created": _("Newest"),
     "created": _("Oldest"),
+    "sla": _("Time to breach"),
 }
+# Orders beyond the API's: "sla" is the due time annotated by servicelevels.selectors.with_service_level.
+PAGINATION_SORTS = {**API_SORTS, "sla": ("sla_due", False)}
 PAGE_SIZE = 50
 
 

@@ -64,8 +64,16 @@ from layan.conversations.services import (
 )
 from layan.delivery.services import retry_delivery_now
 from layan.errors import InvalidInput, LayanError, NotFound
+from layan.servicelevels.selectors import conversation_clocks, with_service_level
 from layan.web.calls import call_panel
-from layan.web.inbox import PAGE_SIZE, SORTS, VIEWS, parse_inbox_query, view_filters
+from layan.web.inbox import (
+    PAGE_SIZE,
+    PAGINATION_SORTS,
+    SORTS,
+    VIEWS,
+    parse_inbox_query,
+    view_filters,
+)
 from layan.web.selectors import access_saved_view, saved_views
 from layan.web.services import delete_view, save_view
 from layan.web.session import SESSION_WORKSPACE_KEY, session_agent
@@ -86,11 +94,12 @@ def home(request):
         return render(request, "web/home.html", {"agent": None})
     query = parse_inbox_query(request.GET, agent)
     try:
-        rows, next_cursor = paginate(with_read_state(list_conversations(agent=agent, filters=query.filters), agent),
-                                     cursor=query.cursor, limit=PAGE_SIZE, sort=query.sort)
+        rows, next_cursor = paginate(
+            with_service_level(with_read_state(list_conversations(agent=agent, filters=query.filters), agent)),
+            cursor=query.cursor, limit=PAGE_SIZE, sort=query.sort, sorts=PAGINATION_SORTS)
     except LayanError:  # a stale or mangled cursor: start from the top
         return redirect(reverse("web:home") + query.url(cursor=None))
-    context = {"agent": agent, "query": query, "rows": rows,
+    context = {"agent": agent, "query": query, "rows": rows, "now": timezone.now(),
                "next_url": query.url(cursor=next_cursor, fragment="rows") if next_cursor else None}
     if request.GET.get("fragment") == "rows":
         return render(request, "web/_inbox_rows.html", context)
@@ -271,6 +280,7 @@ def _page_context(agent, conversation, **extra) -> dict:
             "agent": agent, "conversation": conversation, "is_email": conversation.channel == InboxKind.EMAIL,
             "is_sms": is_sms, "sms_counter": sms_summary((extra.get("composer") or {}).get("text", "")) if is_sms else "",
             "messages": conversation_messages(conversation=conversation),
+            "service_clocks": conversation_clocks(conversation=conversation), "now": timezone.now(),
             "customer_identities": identities, **call_panel(identities=identities, conversation=conversation),
             "other_conversations": other_conversations_of_customer(agent=agent, conversation=conversation),
             "agents": list_agents(agent=agent), "teams": list_teams(agent=agent), "statuses": Status.choices,

@@ -363,4 +363,23 @@
       done();
     }
   });
+  // Service-level countdowns: the server renders the time left; this keeps it ticking between
+  // refreshes (hours:minutes, days first when longer), marks the last 30 minutes and the breach.
+  function tickCountdowns() {
+    document.querySelectorAll("time[data-countdown]").forEach(function (el) {
+      var left = Math.floor((Date.parse(el.getAttribute("datetime")) - Date.now()) / 60000);
+      var badge = el.closest(".sla");
+      if (left <= 0) {
+        el.textContent = el.dataset.breachedLabel || "!";
+        if (badge) { badge.classList.add("sla-breached"); badge.classList.remove("sla-soon"); }
+        return;
+      }
+      var days = Math.floor(left / 1440), hours = Math.floor((left % 1440) / 60), minutes = left % 60;
+      el.textContent = (days ? days + "d " : "") + hours + ":" + (minutes < 10 ? "0" : "") + minutes;
+      if (badge) { badge.classList.toggle("sla-soon", left <= 30); }
+    });
+  }
+  tickCountdowns();
+  window.setInterval(tickCountdowns, 30000);
+  document.addEventListener("htmx:afterSwap", tickCountdowns);
 })();

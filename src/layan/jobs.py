@@ -56,5 +56,22 @@ def sweep_outbox() -> None:
     redrive_due_outbox_items()
 
 
+@db_task(retries=0)
+def deliver_webhook(delivery_id: int) -> None:
+    # No Huey retries: the delivery row keeps its own backoff, and the sweeper below redrives it.
+    from layan.automation.webhooks import deliver_webhook as deliver
+
+    deliver(delivery_id=delivery_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_automation() -> None:
+    from layan.automation.engine import apply_time_based_rules
+    from layan.automation.webhooks import redrive_due_webhooks
+
+    apply_time_based_rules()
+    redrive_due_webhooks()
+
+
 __all__ = ["huey", "run_subscriber", "deliver_outbox_item", "sweep_outbox", "process_inbound_event",
-           "sweep_inbound_events", "poll_email_inboxes"]
+           "sweep_inbound_events", "poll_email_inboxes", "deliver_webhook", "sweep_automation"]

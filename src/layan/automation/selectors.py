@@ -3,21 +3,17 @@ an answer's placeholders for one conversation."""
 
 from __future__ import annotations
 
-import re
-
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from layan.accounts.models import Agent
 from layan.accounts.selectors import agent_team_ids
 from layan.automation.models import CannedReply
+from layan.automation.variables import render_variables
 from layan.conversations.models import Conversation
 from layan.errors import NotFound
 
 LOOKUP_LIMIT = 20
-PLACEHOLDERS = ("customer_name", "agent_name", "conversation_number")
-# Only the known names: anything else in braces stays as written.
-_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
 def usable_canned_replies(agent: Agent) -> QuerySet[CannedReply]:
@@ -76,12 +72,22 @@ def access_canned_reply(*, agent: Agent, canned_reply_id: int) -> CannedReply:
     return found
 
 
-def render_canned_reply(*, canned_reply: CannedReply, conversation: Conversation, agent: Agent) -> str:
-    """The answer's text with its placeholders filled for ``conversation``, in one pass: a value
-    that itself looks like a placeholder (a customer called "{agent_name}") is never expanded."""
-    values = {
-        "customer_name": (conversation.customer.name or "").strip(),
-        "agent_name": agent.display_name,
-        "conversation_number": str(conversation.number),
-    }
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], canned_reply.text)
+def variant_for_language(canned_reply: CannedReply, language: str) -> CannedReply:
+    """The version of the answer in ``language`` (the customer's): the reply itself, its original
+    or a sibling translation; the reply as given when none is in that language."""
+    if not language or canned_reply.language == language:
+        return canned_reply
+    root_id = canned_reply.variant_of_id or canned_reply.pk
+    found = (CannedReply.objects.filter(Q(pk=root_id) | Q(variant_of_id=root_id), language=language)
+             .order_by("pk").first())
+    return found or canned_reply
+
+
+def render_canned_reply(*, canned_reply: CannedReply, conversation: Conversation, agent: Agent | None,
+                        by_customer_language: bool = True) -> str:
+    """The answer's text, in the customer's language where a translation exists, with its variables
+    filled for ``conversation`` in one pass: a value that itself looks like a variable (a customer
+    called "{agent_name}") is never expanded."""
+    if by_customer_language:
+        canned_reply = variant_for_language(canned_reply, conversation.customer.language)
+    return render_variables(canned_reply.text, conversation=conversation, agent=agent)

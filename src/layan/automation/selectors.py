@@ -1,14 +1,14 @@
-"""Reads for automation: the canned replies an agent may use, the composer's search, and rendering
-an answer's placeholders for one conversation."""
+"""Reads for automation: the canned replies an agent may use, the composer's search, rendering an
+answer for one conversation; the rules, their run log and the macros an agent may see."""
 
 from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from layan.accounts.models import Agent
-from layan.accounts.selectors import agent_team_ids
-from layan.automation.models import CannedReply
+from layan.accounts.models import Agent, Role
+from layan.accounts.selectors import agent_team_ids, require_role
+from layan.automation.models import AutomationRule, CannedReply, Macro, RuleRun
 from layan.automation.variables import render_variables
 from layan.conversations.models import Conversation
 from layan.errors import NotFound
@@ -91,3 +91,47 @@ def render_canned_reply(*, canned_reply: CannedReply, conversation: Conversation
     if by_customer_language:
         canned_reply = variant_for_language(canned_reply, conversation.customer.language)
     return render_variables(canned_reply.text, conversation=conversation, agent=agent)
+
+
+# --- rules and macros --------------------------------------------------------------------------
+
+def rules_for(agent: Agent) -> QuerySet[AutomationRule]:
+    """The workspace's rules, in the order they run; supervisors and admins only."""
+    require_role(agent, Role.SUPERVISOR)
+    return AutomationRule.objects.filter(workspace_id=agent.workspace_id).order_by("position", "pk")
+
+
+def access_rule(*, agent: Agent, rule_id: int) -> AutomationRule:
+    found = rules_for(agent).filter(pk=rule_id).first()
+    if found is None:
+        raise NotFound(_("Rule not found."), field="rule")
+    return found
+
+
+def runs_of_rule(rule: AutomationRule) -> QuerySet[RuleRun]:
+    return RuleRun.objects.filter(rule=rule).select_related("conversation")
+
+
+def macros_for(agent: Agent, *, active_only: bool = False) -> QuerySet[Macro]:
+    """Every agent sees the workspace's macros (to apply them); supervisors and admins edit them."""
+    qs = Macro.objects.filter(workspace_id=agent.workspace_id)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("name", "pk")
+
+
+def access_macro(*, agent: Agent, macro_id: int) -> Macro:
+    found = macros_for(agent).filter(pk=macro_id).first()
+    if found is None:
+        raise NotFound(_("Macro not found."), field="macro")
+    return found
+
+
+def public_actions(actions: list[dict]) -> list[dict]:
+    """Actions as they are shown: a webhook's secret is never sent back, only whether there is one."""
+    shown = []
+    for action in actions:
+        if action.get("type") == "webhook":
+            action = {k: v for k, v in action.items() if k != "secret"} | {"signed": bool(action.get("secret"))}
+        shown.append(action)
+    return shown

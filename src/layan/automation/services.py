@@ -213,6 +213,14 @@ def _rule_snapshot(rule: AutomationRule) -> dict:
             "delay_minutes": rule.delay_minutes, "time_anchor": rule.time_anchor}
 
 
+def _keep_secrets(old: list[dict], new: list[dict]) -> list[dict]:
+    """Secrets are never shown, so an edit that sends a webhook back without one keeps the secret
+    the same URL had."""
+    secrets = {a["url"]: a["secret"] for a in old if a.get("type") == "webhook" and a.get("secret")}
+    return [{**a, "secret": secrets.get(a["url"], "")} if a["type"] == "webhook" and not a["secret"] else a
+            for a in new]
+
+
 def _masked(actions: list[dict]) -> list[dict]:
     """Actions as the audit log keeps them: webhook secrets left out."""
     return [{**a, "secret": "***"} if a.get("secret") else a for a in actions]
@@ -269,7 +277,7 @@ def update_rule(*, actor: Actor, rule: AutomationRule, **changes) -> AutomationR
     if "conditions" in changes:
         rule.conditions = clean_conditions(workspace, changes["conditions"])
     if "actions" in changes:
-        rule.actions = clean_actions(workspace, changes["actions"])
+        rule.actions = _keep_secrets(rule.actions, clean_actions(workspace, changes["actions"]))
     if "position" in changes:
         rule.position = _clean_position(changes["position"])
     for flag in ("stop_processing", "is_active"):
@@ -329,7 +337,7 @@ def update_macro(*, actor: Actor, macro: Macro, name: str | None = None, actions
     if name is not None:
         macro.name = _clean_name(name)
     if actions is not None:
-        macro.actions = clean_actions(actor.workspace, actions)
+        macro.actions = _keep_secrets(macro.actions, clean_actions(actor.workspace, actions))
     if is_active is not None:
         macro.is_active = bool(is_active)
     after = _macro_snapshot(macro)

@@ -56,7 +56,7 @@ def test_a_rule_with_another_workspaces_team_is_refused(world, other_world):
     response = world.api("admin").post("/automation-rules", {
         **TAG_RULE, "actions": [{"type": "assign_team", "value": other_world.team.pk}]})
 
-    assert (response.status_code, response.json()["error"]["field"]) == (400, "actions.0.value")
+    assert (response.status_code, response.json()["error"]["field"]) == (404, "actions.0.value")
 
 
 def test_an_agent_can_neither_read_nor_write_rules_and_nothing_is_written(world, database_rows):

@@ -16,7 +16,7 @@ from layan.accounts.models import Agent, Team, Workspace
 from layan.connectors.models import Inbox, InboxKind
 from layan.conversations.models import ConversationType, Priority, Status
 from layan.customers.models import Tier
-from layan.errors import InvalidInput
+from layan.errors import InvalidInput, NotFound
 
 MAX_CONDITIONS = 50
 MAX_ACTIONS = 20
@@ -64,7 +64,8 @@ def _own_id(model, workspace: Workspace, value, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(_("Give the id of one of this workspace's records."), field=field)
     if not model.objects.filter(workspace=workspace, pk=value).exists():
-        raise InvalidInput(_("Not found in this workspace: %(id)s.") % {"id": value}, field=field)
+        # As everywhere in Layan: another workspace's id is answered like an id that exists nowhere.
+        raise NotFound(_("Not found: %(id)s.") % {"id": value}, field=field)
     return value
 
 

@@ -44,7 +44,8 @@ REGISTERED = [
     "conversations.Message", "conversations.Participant", "conversations.Attachment",
     "conversations.ConversationLink", "conversations.TimeEntry", "conversations.ReadMarker", "web.SavedView",
     "delivery.OutboxItem", "delivery.DeliveryAttempt",
-    "automation.CannedReply",
+    "automation.CannedReply", "automation.AutomationRule", "automation.Macro", "automation.RuleRun",
+    "automation.WebhookDelivery", "automation.TimedRuleApplication", "automation.StatusSince",
 ]
 
 
@@ -110,7 +111,29 @@ def history(world):
 
     notify_agents(workspace_id=world.workspace.pk, agent_ids=[world.agent.pk], kind="sla_warning",
                   wording=lambda: ("SLA hampir terlewati", ""), conversation_id=conversation.pk)
+    _automation_history(world, conversation)
     return conversation
+
+
+def _automation_history(world, conversation):
+    """A rule that ran (and a time-based one applied once), a macro, a webhook delivery and the
+    time the conversation entered its status."""
+    from layan import events
+    from layan.automation.engine import apply_rule, record_status_since
+    from layan.automation.models import TimedRuleApplication, WebhookDelivery
+    from layan.automation.services import create_macro, create_rule
+
+    supervisor = Actor.for_agent(world.supervisor)
+    rule = create_rule(actor=supervisor, name="Tandai", event="time_based", delay_minutes=60,
+                       time_anchor="status_changed", actions=[{"type": "add_tags", "value": ["lama"]}])
+    apply_rule(rule=rule, conversation=conversation, event_name="TimePassed", chain=())
+    TimedRuleApplication.objects.create(rule=rule, conversation=conversation, anchor_at=conversation.created_at)
+    macro = create_macro(actor=supervisor, name="Eskalasi", actions=[{"type": "set_priority", "value": "urgent"}])
+    WebhookDelivery.objects.create(workspace=world.workspace, rule=rule, macro=macro, conversation=conversation,
+                                   url="https://crm.contoh.id/hook", secret="rahasia", payload={"n": 1})
+    record_status_since(events.ConversationStatusChanged(workspace_id=world.workspace.pk,
+                                                         conversation_id=conversation.pk, old_status="new",
+                                                         new_status="open"))
 
 
 def _url(model, view: str, *args) -> str:

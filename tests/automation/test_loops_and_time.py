@@ -63,8 +63,8 @@ def test_a_ping_pong_pair_of_rules_stops_at_the_fixed_depth_with_a_log_line(worl
 
 
 def test_pending_three_days_reminds_once_and_seven_days_solves(world, receive, make_rule):
-    from layan.automation.services import create_canned_reply
     from layan.accounts.actors import Actor
+    from layan.automation.services import create_canned_reply
 
     reminder = create_canned_reply(actor=Actor.for_agent(world.supervisor), shortcut="pengingat", title="Pengingat",
                                    text="Halo {{customer.first_name|Kak}}, apakah masih ada yang bisa kami bantu?")

@@ -23,7 +23,13 @@ from layan.api.schemas import (
     RuleRunPage,
 )
 from layan.automation import services
-from layan.automation.selectors import access_macro, access_rule, macros_for, rules_for, runs_of_rule
+from layan.automation.selectors import (
+    access_macro,
+    access_rule,
+    macros_for,
+    rules_for,
+    runs_of_rule,
+)
 from layan.conversations.selectors import access_conversation
 
 rules_router = Router(tags=["automation rules"])

@@ -28,8 +28,8 @@ from layan.automation.models import (
     RuleEvent,
     RuleRun,
     StatusSince,
-    TimedRuleApplication,
     TimeAnchor,
+    TimedRuleApplication,
 )
 from layan.automation.selectors import render_canned_reply
 from layan.automation.variables import render_variables

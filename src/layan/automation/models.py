@@ -195,6 +195,9 @@ class TimedRuleApplication(models.Model):
         constraints = [models.UniqueConstraint(fields=["rule", "conversation", "anchor_at"],
                                                name="timed_rule_once_per_period")]
 
+    def __str__(self):
+        return f"{self.rule_id} @ {self.conversation_id} ({self.anchor_at:%Y-%m-%d %H:%M})"
+
 
 class StatusSince(models.Model):
     """When each conversation entered its current status, kept from ConversationStatusChanged for
@@ -210,6 +213,9 @@ class StatusSince(models.Model):
         verbose_name = _("status since")
         verbose_name_plural = _("status since")
         indexes = [models.Index(fields=["workspace", "status", "since"], name="status_since_idx")]
+
+    def __str__(self):
+        return f"{self.conversation_id}: {self.status} since {self.since:%Y-%m-%d %H:%M}"
 
 
 class WebhookStatus(models.TextChoices):

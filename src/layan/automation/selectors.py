@@ -35,7 +35,7 @@ def search_canned_replies(*, agent: Agent, q: str = "", language: str = "") -> Q
     before answers whose title or text contains it (rank 1); then the most used, then by shortcut.
 
     The rows carry ``rank``, so the API pages through them by (rank, -usage_count, shortcut)."""
-    qs = usable_canned_replies(agent).select_related("team")
+    qs = usable_canned_replies(agent).select_related("team").prefetch_related("variants")
     if language:
         # An answer without a language suits a conversation in any language.
         qs = qs.filter(language__in=[language, ""])
@@ -77,6 +77,9 @@ def variant_for_language(canned_reply: CannedReply, language: str) -> CannedRepl
     or a sibling translation; the reply as given when none is in that language."""
     if not language or canned_reply.language == language:
         return canned_reply
+    if canned_reply.variant_of_id is None and "variants" in getattr(canned_reply, "_prefetched_objects_cache", {}):
+        # The composer's list prefetched the translations: no query per answer.
+        return next((v for v in canned_reply.variants.all() if v.language == language), canned_reply)
     root_id = canned_reply.variant_of_id or canned_reply.pk
     found = (CannedReply.objects.filter(Q(pk=root_id) | Q(variant_of_id=root_id), language=language)
              .order_by("pk").first())

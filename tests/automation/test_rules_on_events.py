@@ -103,6 +103,20 @@ def test_service_level_events_run_their_rules_with_the_metric(world, receive, ma
     assert (notification.body, notification.conversation_id) == (f"SLA #{conversation.number}", conversation.pk)
 
 
+def test_a_notify_rule_notifies_for_each_conversation_and_each_message(world, receive, make_rule):
+    make_rule("message_received", [{"type": "notify", "agents": [world.supervisor.pk],
+                                    "text": "Pesan baru di #{{conversation.number}}"}])
+
+    first = _conversation(receive, world)
+    _conversation(receive, world)  # the same conversation, a second message
+    second = _conversation(receive, world, sender="ani@contoh.id")
+
+    bodies = list(Notification.objects.filter(agent=world.supervisor, kind="automation").order_by("pk")
+                  .values_list("body", flat=True))
+    assert bodies == [f"Pesan baru di #{first.number}", f"Pesan baru di #{first.number}",
+                      f"Pesan baru di #{second.number}"]
+
+
 # --- conditions ----------------------------------------------------------------------------------
 
 def _matches(world, receive, make_rule, conditions, **fields) -> bool:

@@ -217,7 +217,7 @@ def apply_rule(*, rule: AutomationRule, conversation: Conversation, event_name: 
         with transaction.atomic(), events.caused_by_rules((*chain, rule.pk)):
             for action in rule.actions:
                 done.append(do_action(actor=actor, conversation=conversation, action=action, source_name=rule.name,
-                                      rule=rule, dedupe_key=dedupe_key or f"rule:{rule.pk}:{event_name}"))
+                                      rule=rule, dedupe_key=dedupe_key))
                 conversation = _fresh(conversation)
     except LayanError as exc:  # refused by the conversations services: said plainly in the run log
         error, done = exc.message, []
@@ -233,6 +233,19 @@ def apply_rule(*, rule: AutomationRule, conversation: Conversation, event_name: 
 def active_rules(workspace_id: int, event: str) -> list[AutomationRule]:
     return list(AutomationRule.objects.filter(workspace_id=workspace_id, event=event, is_active=True)
                 .order_by("position", "pk"))
+
+
+def _notification_key(rule: AutomationRule, event: events.Event) -> str:
+    """What makes a rule's notification once-only when its task is retried: the event's own
+    identity where it has one. A status change has none (it may recur), so it is not deduplicated."""
+    base = f"rule:{rule.pk}:{event.conversation_id}"
+    if isinstance(event, events.MessageReceived):
+        return f"{base}:message:{event.message_id}"
+    if isinstance(event, events.ConversationCreated):
+        return f"{base}:created"
+    if isinstance(event, events.ServiceLevelWarned | events.ServiceLevelBreached):
+        return f"{base}:{event.name}:{event.metric}:{event.due_at}"
+    return ""
 
 
 def run_rules_for_event(event: events.Event) -> list[RuleRun]:
@@ -261,9 +274,8 @@ def run_rules_for_event(event: events.Event) -> list[RuleRun]:
             continue  # a rule never answers its own change
         if not conditions_hold(facts, rule.conditions):
             continue
-        key = f"rule:{rule.pk}:{event.name}:{getattr(event, 'message_id', '')}{getattr(event, 'due_at', '')}"
         runs.append(apply_rule(rule=rule, conversation=conversation, event_name=event.name, chain=chain,
-                               dedupe_key=key))
+                               dedupe_key=_notification_key(rule, event)))
         if rule.stop_processing:
             break
         conversation = _fresh(conversation)
@@ -338,7 +350,8 @@ def apply_time_based_rules(now=None) -> list[RuleRun]:
                     TimedRuleApplication.objects.create(rule=rule, conversation=conversation,
                                                         anchor_at=conversation.anchor)
                     runs.append(apply_rule(rule=rule, conversation=conversation, event_name="TimePassed", chain=(),
-                                           dedupe_key=f"rule:{rule.pk}:{conversation.anchor.isoformat()}"))
+                                           dedupe_key=f"rule:{rule.pk}:{conversation.pk}:"
+                                                      f"{conversation.anchor.isoformat()}"))
             except IntegrityError:
                 continue  # another sweeper took it
     return runs

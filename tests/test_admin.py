@@ -62,6 +62,8 @@ REGISTERED = [
     "routing.InboxSkill", "routing.TagSkill",
     "servicelevels.BusinessCalendar", "servicelevels.ServiceLevelPolicy", "servicelevels.ServiceLevelClock",
     "servicelevels.ServiceLevelBreach", "servicelevels.ConversationServiceLevel", "servicelevels.EscalationRun",
+    "automation.CannedReply", "automation.AutomationRule", "automation.Macro", "automation.RuleRun",
+    "automation.WebhookDelivery", "automation.TimedRuleApplication", "automation.StatusSince",
 ]
 
 
@@ -145,6 +147,7 @@ def history(world):
     routing.set_agent_routing(actor=world.actor, agent=world.agent, chat_capacity=2, skill_levels={printer.pk: 4})
     routing.set_skill_requirements(actor=world.actor, skill=printer, inboxes=[world.email_inbox], tag_names=["printer"])
     _service_levels(world, other)
+    _automation_history(world, conversation)
     return conversation
 
 
@@ -168,6 +171,27 @@ def _service_levels(world, conversation):
     escalate_for_event(events.ServiceLevelBreached(
         workspace_id=world.workspace.pk, conversation_id=conversation.pk, policy_id=policy.pk,
         metric="first_response", due_at=(conversation.created_at + dt.timedelta(minutes=1)).isoformat()))
+
+
+def _automation_history(world, conversation):
+    """A rule that ran (and a time-based one applied once), a macro, a webhook delivery and the
+    time the conversation entered its status."""
+    from layan import events
+    from layan.automation.engine import apply_rule, record_status_since
+    from layan.automation.models import TimedRuleApplication, WebhookDelivery
+    from layan.automation.services import create_macro, create_rule
+
+    supervisor = Actor.for_agent(world.supervisor)
+    rule = create_rule(actor=supervisor, name="Tandai", event="time_based", delay_minutes=60,
+                       time_anchor="status_changed", actions=[{"type": "add_tags", "value": ["lama"]}])
+    apply_rule(rule=rule, conversation=conversation, event_name="TimePassed", chain=())
+    TimedRuleApplication.objects.create(rule=rule, conversation=conversation, anchor_at=conversation.created_at)
+    macro = create_macro(actor=supervisor, name="Eskalasi", actions=[{"type": "set_priority", "value": "urgent"}])
+    WebhookDelivery.objects.create(workspace=world.workspace, rule=rule, macro=macro, conversation=conversation,
+                                   url="https://crm.contoh.id/hook", secret="rahasia", payload={"n": 1})
+    record_status_since(events.ConversationStatusChanged(workspace_id=world.workspace.pk,
+                                                         conversation_id=conversation.pk, old_status="new",
+                                                         new_status="open"))
 
 
 def _url(model, view: str, *args) -> str:

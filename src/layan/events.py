@@ -7,10 +7,12 @@ asynchronous ones as one Huey task each, so each retries on its own. See docs/fl
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import importlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from django.db import transaction
@@ -21,6 +23,9 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Event:
     workspace_id: int
+    # The automation rules whose actions caused this event, oldest first (empty: a person or the
+    # system did it). Stamped by publish(); automation uses it to stop rule loops.
+    rule_chain: tuple[int, ...] = field(default=(), kw_only=True)
 
     @property
     def name(self) -> str:
@@ -152,28 +157,46 @@ _ROUTE = ("layan.routing.services.route_after_event", "async")
 # Service-level clocks follow every change that can start, pause, stop or re-target them.
 _CLOCKS = ("layan.servicelevels.services.sync_clocks_for_event", "async")
 _ESCALATE = ("layan.servicelevels.services.escalate_for_event", "async")
+_AUTOMATION = ("layan.automation.engine.run_rules_for_event", "async")
 
 # THE subscriber table: event type -> (dotted path of a callable taking the event, mode).
 SUBSCRIBERS: dict[type[Event], list[tuple[str, Mode]]] = {
-    ConversationCreated: [_REALTIME, _CLOCKS, _ONCALL, _ROUTE],
-    MessageReceived: [_REALTIME, _CLOCKS, _ONCALL, _ROUTE],
+    ConversationCreated: [_REALTIME, _CLOCKS, _ONCALL, _ROUTE, _AUTOMATION],
+    MessageReceived: [_REALTIME, _CLOCKS, _ONCALL, _ROUTE, _AUTOMATION],
     ReplyQueued: [_REALTIME, ("layan.delivery.services.deliver_outbox_item_for_event", "async"), _CLOCKS],
     NoteAdded: [_REALTIME],
     ConversationAssigned: [_REALTIME, _CLOCKS, _ROUTE],
-    ConversationStatusChanged: [_REALTIME, _CLOCKS, _ROUTE],
+    ConversationStatusChanged: [_REALTIME, ("layan.automation.engine.record_status_since", "sync"), _CLOCKS, _ROUTE,
+                                _AUTOMATION],
     ConversationUpdated: [_REALTIME, _CLOCKS, _ONCALL],
     ConversationsMerged: [_REALTIME, _CLOCKS],
     CustomersMerged: [],
     MessageDeliveryChanged: [_REALTIME],
     AgentAvailabilityChanged: [_REALTIME, ("layan.routing.services.route_after_availability_change", "async")],
     AgentNotified: [_REALTIME, ("layan.accounts.notifications.email_notification", "async")],
-    ServiceLevelWarned: [_REALTIME, _ESCALATE],
-    ServiceLevelBreached: [_REALTIME, _ESCALATE],
+    ServiceLevelWarned: [_REALTIME, _ESCALATE, _AUTOMATION],
+    ServiceLevelBreached: [_REALTIME, _ESCALATE, _AUTOMATION],
 }
+
+
+_RULE_CHAIN: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar("rule_chain", default=())
+
+
+@contextlib.contextmanager
+def caused_by_rules(chain: tuple[int, ...]):
+    """Events published inside this block carry ``chain`` as their rule_chain (automation's actions)."""
+    token = _RULE_CHAIN.set(tuple(chain))
+    try:
+        yield
+    finally:
+        _RULE_CHAIN.reset(token)
 
 
 def publish(event: Event) -> None:
     """Dispatch ``event`` to its subscribers once the current transaction commits."""
+    chain = _RULE_CHAIN.get()
+    if chain and not event.rule_chain:
+        event = dataclasses.replace(event, rule_chain=chain)
     transaction.on_commit(lambda: dispatch(event), robust=True)
 
 

@@ -93,6 +93,24 @@ def sweep_service_levels() -> None:
     sweep()
 
 
+@db_task(retries=0)
+def deliver_webhook(delivery_id: int) -> None:
+    # No Huey retries: the delivery row keeps its own backoff, and the sweeper below redrives it.
+    from layan.automation.webhooks import deliver_webhook as deliver
+
+    deliver(delivery_id=delivery_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_automation() -> None:
+    from layan.automation.engine import apply_time_based_rules
+    from layan.automation.webhooks import redrive_due_webhooks
+
+    apply_time_based_rules()
+    redrive_due_webhooks()
+
+
 __all__ = ["huey", "run_subscriber", "deliver_outbox_item", "sweep_outbox", "process_inbound_event",
            "sweep_inbound_events", "poll_email_inboxes", "send_oncall_page", "sweep_oncall",
-           "drain_routing_queue", "sweep_routing_queues", "sweep_service_levels"]
+           "drain_routing_queue", "sweep_routing_queues", "sweep_service_levels", "deliver_webhook",
+           "sweep_automation"]

@@ -17,7 +17,7 @@ from django.test import override_settings
 
 from layan.accounts.actors import Actor
 from layan.accounts.models import Agent
-from layan.automation.services import create_canned_reply
+from layan.automation.services import create_canned_reply, create_macro, create_rule
 from layan.conversations.models import Conversation, Participant
 from layan.conversations.services import (
     change_status,
@@ -64,6 +64,10 @@ def ids(world) -> dict[str, int]:
                                                   role="cc").address,
         "canned_reply": create_canned_reply(actor=Actor.for_agent(world.supervisor), shortcut="ongkir",
                                             title="Ongkos kirim", text="Halo {customer_name}, ongkir gratis.").pk,
+        "rule": create_rule(actor=Actor.for_agent(world.supervisor), name="Tandai", event="conversation_created",
+                            actions=[{"type": "add_tags", "value": ["baru"]}]).pk,
+        "macro": create_macro(actor=Actor.for_agent(world.supervisor), name="Naikkan",
+                              actions=[{"type": "set_priority", "value": "high"}]).pk,
     }
 
 
@@ -125,6 +129,14 @@ WRITE_ENDPOINTS = [
     Write("post", "/canned-replies", "/canned-replies", {"shortcut": "resi", "title": "Resi", "text": "Cek resi"}, 201),
     Write("patch", "/canned-replies/{canned_reply_id}", "/canned-replies/{canned_reply}", {"title": "Ongkir baru"}),
     Write("delete", "/canned-replies/{canned_reply_id}", "/canned-replies/{canned_reply}", ok=204),
+    Write("post", "/automation-rules", "/automation-rules",
+          {"name": "Baru", "event": "conversation_created", "actions": [{"type": "set_priority", "value": "high"}]}, 201),
+    Write("patch", "/automation-rules/{rule_id}", "/automation-rules/{rule}", {"name": "Tandai baru"}),
+    Write("delete", "/automation-rules/{rule_id}", "/automation-rules/{rule}", ok=204),
+    Write("post", "/macros", "/macros", {"name": "Tutup", "actions": [{"type": "set_status", "value": "solved"}]}, 201),
+    Write("patch", "/macros/{macro_id}", "/macros/{macro}", {"name": "Naikkan prioritas"}),
+    Write("delete", "/macros/{macro_id}", "/macros/{macro}", ok=204),
+    Write("post", "/macros/{macro_id}/apply", "/macros/{macro}/apply", lambda ids: {"conversation_id": ids["conversation"]}),
     Write("post", "/calls", "/calls", lambda ids: {"customer_id": ids["customer"], "direction": "in",
                                                    "outcome": "answered", "duration_seconds": 95}, 201),
 ]
@@ -248,6 +260,9 @@ MISSING = [
     ("post", "/conversations/{conversation}/links", {"target_id", "kind"}),
     ("post", "/conversations/{conversation}/time", {"seconds"}),
     ("post", "/canned-replies", {"shortcut", "title", "text"}),
+    ("post", "/automation-rules", {"name", "event", "actions"}),
+    ("post", "/macros", {"name", "actions"}),
+    ("post", "/macros/{macro}/apply", {"conversation_id"}),
 ]
 
 
@@ -310,6 +325,12 @@ WRONG_TYPES = [
     ("post", "/canned-replies", {"shortcut": "cod", "title": "COD", "text": "Bisa", "team_id": "cs"}, "team_id"),
     ("post", "/canned-replies", {"shortcut": "cod", "title": "COD", "text": "Bisa", "language": "jv"}, "language"),
     ("patch", "/canned-replies/{canned_reply}", {"text": 5}, "text"),
+    ("post", "/automation-rules", {"name": "R", "event": "sometimes", "actions": []}, "event"),
+    ("post", "/automation-rules", {"name": "R", "event": "time_based", "actions": [], "delay_minutes": 0},
+     "delay_minutes"),
+    ("patch", "/automation-rules/{rule}", {"actions": "semua"}, "actions"),
+    ("post", "/macros", {"name": "M", "actions": {"type": "set_status"}}, "actions"),
+    ("post", "/macros/{macro}/apply", {"conversation_id": "satu"}, "conversation_id"),
 ]
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from layan.accounts.actors import Actor
 from layan.accounts.services import create_agent
-from layan.automation.services import create_canned_reply
+from layan.automation.services import create_canned_reply, create_macro, create_rule
 from layan.connectors.base import InboundAttachment
 from layan.connectors.ingress import process_inbound_event, store_raw_email
 from layan.connectors.voice.services import log_call
@@ -79,6 +79,10 @@ def populate(world) -> dict[str, int]:
         "received_mail": _received_mail(world, conversation),
         "canned_reply": canned.pk,
         "team_canned_reply": team_canned.pk,
+        "rule": create_rule(actor=supervisor, name=f"{SECRET} rule", event="conversation_created",
+                            actions=[{"type": "add_tags", "value": ["baru"]}]).pk,
+        "macro": create_macro(actor=supervisor, name=f"{SECRET} macro",
+                              actions=[{"type": "set_priority", "value": "high"}]).pk,
         "call": log_call(actor=world.actor, customer=conversation.customer, direction="in", number="+6281234567890",
                          duration_seconds=60, outcome="answered", conversation=conversation).pk,
     }
@@ -204,6 +208,18 @@ PATH_ID_CASES = [
 # Ids in the query string of an endpoint that answers one object: covered by the PathCases above
 # that make that parameter foreign.
 QUERY_ID_CASES = [("GET", "/canned-replies/{canned_reply_id}/render", "conversation")]
+PATH_ID_CASES += [
+    PathCase("get", "/automation-rules/{rule_id}", "/automation-rules/{rule}", role="supervisor"),
+    PathCase("patch", "/automation-rules/{rule_id}", "/automation-rules/{rule}", {"name": "Dibajak"},
+             role="supervisor"),
+    PathCase("delete", "/automation-rules/{rule_id}", "/automation-rules/{rule}", role="supervisor"),
+    PathCase("get", "/automation-rules/{rule_id}/runs", "/automation-rules/{rule}/runs", role="supervisor"),
+    PathCase("get", "/macros/{macro_id}", "/macros/{macro}"),
+    PathCase("patch", "/macros/{macro_id}", "/macros/{macro}", {"name": "Dibajak"}, role="supervisor"),
+    PathCase("delete", "/macros/{macro_id}", "/macros/{macro}", role="supervisor"),
+    PathCase("post", "/macros/{macro_id}/apply", "/macros/{macro}/apply",
+             lambda own: {"conversation_id": own["conversation"]}),
+]
 
 # (role of the caller in workspace A, how it authenticates)
 CALLERS = [("admin", "token"), ("admin", "session"), ("agent", "token"), ("agent", "session")]
@@ -314,6 +330,17 @@ BODY_ID_CASES = [
              lambda own, ref: {"shortcut": "baru", "title": "Baru", "text": "Isi", "team_id": ref["team"]}),
     BodyCase("patch", "/canned-replies/{canned_reply_id}", "team_id", "/canned-replies/{canned_reply}",
              lambda own, ref: {"team_id": ref["other_team"]}),
+    BodyCase("post", "/canned-replies", "variant_of_id", "/canned-replies",
+             lambda own, ref: {"shortcut": "baru-en", "title": "New", "text": "Hi", "language": "en",
+                               "variant_of_id": ref["canned_reply"]}),
+    BodyCase("post", "/macros/{macro_id}/apply", "conversation_id", "/macros/{macro}/apply",
+             lambda own, ref: {"conversation_id": ref["conversation"]}),
+    # Ids inside rule and macro actions are checked against the workspace as well.
+    BodyCase("post", "/automation-rules", "actions.0.value", "/automation-rules",
+             lambda own, ref: {"name": "Ke tim", "event": "conversation_created",
+                               "actions": [{"type": "assign_team", "value": ref["team"]}]}),
+    BodyCase("patch", "/macros/{macro_id}", "actions.0.value", "/macros/{macro}",
+             lambda own, ref: {"actions": [{"type": "assign_agent", "value": ref["agent"]}]}),
 ]
 
 
@@ -435,7 +462,7 @@ def test_session_of_a_user_in_two_workspaces_acts_only_in_the_chosen_one(world, 
 
 PREFIX = "/api/v1"
 # Integer inputs that are quantities, not ids of objects.
-NOT_IDS = {"seconds", "reopen_window_days", "limit", "duration_seconds"}
+NOT_IDS = {"seconds", "reopen_window_days", "limit", "duration_seconds", "position", "delay_minutes"}
 
 
 def _operations(doc) -> list[tuple[str, str, dict]]:

@@ -75,6 +75,8 @@ def create(request, payload: CannedReplyIn):
     reply = services.create_canned_reply(
         actor=request.actor, shortcut=payload.shortcut, title=payload.title, text=payload.text,
         team=_team(request, payload.team_id), language=payload.language,
+        variant_of=None if payload.variant_of_id is None else access_canned_reply(
+            agent=request.agent, canned_reply_id=payload.variant_of_id),
     )
     return Status(201, reply)
 

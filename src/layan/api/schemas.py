@@ -424,6 +424,7 @@ class CannedReplyOut(Schema):
     text: str
     team_id: int | None
     language: str
+    variant_of_id: int | None
     usage_count: int
     created_by_id: int | None
     created_at: datetime
@@ -438,6 +439,7 @@ class CannedReplyIn(InputSchema):
     text: str = Field(max_length=100_000)
     team_id: int | None = None
     language: CannedReplyLanguageName = ""
+    variant_of_id: int | None = Field(None, description="this reply is that one in another language")
 
 
 class CannedReplyPatch(InputSchema):
@@ -456,6 +458,126 @@ class CannedReplyPage(Page):
 
 class RenderedCannedReplyOut(Schema):
     text: str
+
+
+# --- automation rules and macros --------------------------------------------------------------
+RuleEventName = Literal["conversation_created", "message_received", "status_changed", "sla_warning", "sla_breach",
+                        "time_based"]
+TimeAnchorName = Literal["status_changed", "created", "last_customer_message", "updated", ""]
+
+
+class RuleOut(Schema):
+    id: int
+    name: str
+    event: str
+    conditions: dict
+    actions: list[dict] = Field(description="a webhook's secret is never returned; `signed` says whether it has one")
+    position: int
+    stop_processing: bool
+    is_active: bool
+    delay_minutes: int | None
+    time_anchor: str
+    run_count: int
+    last_run_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_actions(obj):
+        from layan.automation.selectors import public_actions
+
+        return public_actions(obj.actions)
+
+
+class RuleIn(InputSchema):
+    name: str = Field(max_length=1000)
+    event: RuleEventName
+    conditions: dict = Field(default_factory=dict, description='{"all": [...], "any": [...]}, see docs/flows/automation.md')
+    actions: list = Field(description="[{\"type\": ..., ...}], see docs/flows/automation.md")
+    position: int | None = Field(None, ge=0, le=1_000_000, description="runs in ascending order; the end if omitted")
+    stop_processing: bool = False
+    is_active: bool = True
+    delay_minutes: int | None = Field(None, ge=1, le=525_600, description="time_based only")
+    time_anchor: TimeAnchorName = ""
+
+
+class RulePatch(InputSchema):
+    """Omit a key to leave it as it is."""
+
+    name: str | None = Field(None, max_length=1000)
+    event: RuleEventName | None = None
+    conditions: dict | None = None
+    actions: list | None = None
+    position: int | None = Field(None, ge=0, le=1_000_000)
+    stop_processing: bool | None = None
+    is_active: bool | None = None
+    delay_minutes: int | None = Field(None, ge=1, le=525_600)
+    time_anchor: TimeAnchorName | None = None
+
+
+class RulePage(Page):
+    items: list[RuleOut]
+
+
+class RuleRunOut(Schema):
+    id: int
+    rule_id: int
+    conversation_id: int
+    conversation_number: int
+    event: str
+    depth: int
+    actions_done: list
+    error: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_conversation_number(obj):
+        return obj.conversation.number
+
+
+class RuleRunPage(Page):
+    items: list[RuleRunOut]
+
+
+class MacroOut(Schema):
+    id: int
+    name: str
+    actions: list[dict]
+    is_active: bool
+    usage_count: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_actions(obj):
+        from layan.automation.selectors import public_actions
+
+        return public_actions(obj.actions)
+
+
+class MacroIn(InputSchema):
+    name: str = Field(max_length=1000)
+    actions: list
+    is_active: bool = True
+
+
+class MacroPatch(InputSchema):
+    name: str | None = Field(None, max_length=1000)
+    actions: list | None = None
+    is_active: bool | None = None
+
+
+class MacroPage(Page):
+    items: list[MacroOut]
+
+
+class MacroApplyIn(InputSchema):
+    conversation_id: int
+
+
+class MacroAppliedOut(Schema):
+    conversation_id: int
+    actions_done: list[str]
 
 
 # --- calls -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from layan.api.accounts import router as accounts_router
 from layan.api.auth import AUTH
 from layan.api.automation import router as canned_replies_router
+from layan.api.automation_rules import macros_router, rules_router
 from layan.api.calls import router as calls_router
 from layan.api.conversations import messages_router
 from layan.api.conversations import router as conversations_router
@@ -29,6 +30,8 @@ install_error_handlers(api)
 api.add_router("/conversations", conversations_router)
 api.add_router("/customers", customers_router)
 api.add_router("/canned-replies", canned_replies_router)
+api.add_router("/automation-rules", rules_router)
+api.add_router("/macros", macros_router)
 api.add_router("/calls", calls_router)
 api.add_router("/sms", sms_router)
 api.add_router("/", accounts_router)

@@ -1,23 +1,19 @@
-"""Reads for automation: the canned replies an agent may use, the composer's search, and rendering
-an answer's placeholders for one conversation."""
+"""Reads for automation: the canned replies an agent may use, the composer's search, rendering an
+answer for one conversation; the rules, their run log and the macros an agent may see."""
 
 from __future__ import annotations
-
-import re
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from layan.accounts.models import Agent
-from layan.accounts.selectors import agent_team_ids
-from layan.automation.models import CannedReply
+from layan.accounts.models import Agent, Role
+from layan.accounts.selectors import agent_team_ids, require_role
+from layan.automation.models import AutomationRule, CannedReply, Macro, RuleRun
+from layan.automation.variables import render_variables
 from layan.conversations.models import Conversation
 from layan.errors import NotFound
 
 LOOKUP_LIMIT = 20
-PLACEHOLDERS = ("customer_name", "agent_name", "conversation_number")
-# Only the known names: anything else in braces stays as written.
-_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
 def usable_canned_replies(agent: Agent) -> QuerySet[CannedReply]:
@@ -39,7 +35,7 @@ def search_canned_replies(*, agent: Agent, q: str = "", language: str = "") -> Q
     before answers whose title or text contains it (rank 1); then the most used, then by shortcut.
 
     The rows carry ``rank``, so the API pages through them by (rank, -usage_count, shortcut)."""
-    qs = usable_canned_replies(agent).select_related("team")
+    qs = usable_canned_replies(agent).select_related("team").prefetch_related("variants")
     if language:
         # An answer without a language suits a conversation in any language.
         qs = qs.filter(language__in=[language, ""])
@@ -76,12 +72,69 @@ def access_canned_reply(*, agent: Agent, canned_reply_id: int) -> CannedReply:
     return found
 
 
-def render_canned_reply(*, canned_reply: CannedReply, conversation: Conversation, agent: Agent) -> str:
-    """The answer's text with its placeholders filled for ``conversation``, in one pass: a value
-    that itself looks like a placeholder (a customer called "{agent_name}") is never expanded."""
-    values = {
-        "customer_name": (conversation.customer.name or "").strip(),
-        "agent_name": agent.display_name,
-        "conversation_number": str(conversation.number),
-    }
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], canned_reply.text)
+def variant_for_language(canned_reply: CannedReply, language: str) -> CannedReply:
+    """The version of the answer in ``language`` (the customer's): the reply itself, its original
+    or a sibling translation; the reply as given when none is in that language."""
+    if not language or canned_reply.language == language:
+        return canned_reply
+    if canned_reply.variant_of_id is None and "variants" in getattr(canned_reply, "_prefetched_objects_cache", {}):
+        # The composer's list prefetched the translations: no query per answer.
+        return next((v for v in canned_reply.variants.all() if v.language == language), canned_reply)
+    root_id = canned_reply.variant_of_id or canned_reply.pk
+    found = (CannedReply.objects.filter(Q(pk=root_id) | Q(variant_of_id=root_id), language=language)
+             .order_by("pk").first())
+    return found or canned_reply
+
+
+def render_canned_reply(*, canned_reply: CannedReply, conversation: Conversation, agent: Agent | None,
+                        by_customer_language: bool = True) -> str:
+    """The answer's text, in the customer's language where a translation exists, with its variables
+    filled for ``conversation`` in one pass: a value that itself looks like a variable (a customer
+    called "{agent_name}") is never expanded."""
+    if by_customer_language:
+        canned_reply = variant_for_language(canned_reply, conversation.customer.language)
+    return render_variables(canned_reply.text, conversation=conversation, agent=agent)
+
+
+# --- rules and macros --------------------------------------------------------------------------
+
+def rules_for(agent: Agent) -> QuerySet[AutomationRule]:
+    """The workspace's rules, in the order they run; supervisors and admins only."""
+    require_role(agent, Role.SUPERVISOR)
+    return AutomationRule.objects.filter(workspace_id=agent.workspace_id).order_by("position", "pk")
+
+
+def access_rule(*, agent: Agent, rule_id: int) -> AutomationRule:
+    found = rules_for(agent).filter(pk=rule_id).first()
+    if found is None:
+        raise NotFound(_("Rule not found."), field="rule")
+    return found
+
+
+def runs_of_rule(rule: AutomationRule) -> QuerySet[RuleRun]:
+    return RuleRun.objects.filter(rule=rule).select_related("conversation")
+
+
+def macros_for(agent: Agent, *, active_only: bool = False) -> QuerySet[Macro]:
+    """Every agent sees the workspace's macros (to apply them); supervisors and admins edit them."""
+    qs = Macro.objects.filter(workspace_id=agent.workspace_id)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("name", "pk")
+
+
+def access_macro(*, agent: Agent, macro_id: int) -> Macro:
+    found = macros_for(agent).filter(pk=macro_id).first()
+    if found is None:
+        raise NotFound(_("Macro not found."), field="macro")
+    return found
+
+
+def public_actions(actions: list[dict]) -> list[dict]:
+    """Actions as they are shown: a webhook's secret is never sent back, only whether there is one."""
+    shown = []
+    for action in actions:
+        if action.get("type") == "webhook":
+            action = {k: v for k, v in action.items() if k != "secret"} | {"signed": bool(action.get("secret"))}
+        shown.append(action)
+    return shown

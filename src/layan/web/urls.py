@@ -3,6 +3,7 @@ from django.urls import path, reverse_lazy
 from django.views.i18n import set_language
 
 from layan.web import (
+    automation_views,
     call_views,
     canned_views,
     customer_views,
@@ -29,6 +30,20 @@ urlpatterns = [
     path("c/<int:number>/call", call_views.conversation_log_call, name="conversation-call"),
     path("attachments/<int:attachment_id>/preview", views.attachment_preview, name="attachment-preview"),
     path("canned/", canned_views.canned_lookup, name="canned"),
+    path("c/<int:number>/macros", automation_views.conversation_macros, name="conversation-macros"),
+    path("c/<int:number>/macros/apply", automation_views.conversation_macro_apply, name="conversation-macro-apply"),
+    path("settings/automation/", automation_views.rule_list, name="settings-automation"),
+    path("settings/automation/rules/new", automation_views.rule_create, name="settings-rule-create"),
+    path("settings/automation/rules/<int:rule_id>/", automation_views.rule_edit, name="settings-rule"),
+    path("settings/automation/rules/<int:rule_id>/toggle", automation_views.rule_toggle, name="settings-rule-toggle"),
+    path("settings/automation/rules/<int:rule_id>/delete", automation_views.rule_delete, name="settings-rule-delete"),
+    path("settings/automation/rules/<int:rule_id>/runs", automation_views.rule_runs, name="settings-rule-runs"),
+    path("settings/automation/macros/new", automation_views.macro_create, name="settings-macro-create"),
+    path("settings/automation/macros/<int:macro_id>/", automation_views.macro_edit, name="settings-macro"),
+    path("settings/automation/macros/<int:macro_id>/toggle", automation_views.macro_toggle,
+         name="settings-macro-toggle"),
+    path("settings/automation/macros/<int:macro_id>/delete", automation_views.macro_delete,
+         name="settings-macro-delete"),
     path("whatsapp/inboxes/<int:inbox_id>/templates/sync", whatsapp_views.whatsapp_templates_sync,
          name="whatsapp-templates-sync"),
     path("oncall/", oncall_views.oncall_schedule, name="oncall"),

@@ -1,0 +1,250 @@
+"""The staffing forecast: from what a workspace measured — contacts arriving per hour of the week
+and how long they take to handle — the contacts expected and the agents needed in each hour of the
+coming seven days, by channel group (chat, email). See docs/flows/contact-center.md.
+
+Reads only, in two aggregate queries whatever the size of the history: conversations grouped by
+channel and local (weekday, hour), and logged time grouped by channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from layan.accounts.models import Workspace
+from layan.conversations.models import Conversation, TimeEntry
+from layan.routing.erlang import Staffing, agents_needed
+
+HOURS_AHEAD = 7 * 24
+
+
+@dataclass(frozen=True)
+class ChannelGroup:
+    """Channels staffed as one queue, with their service-level target and planning inputs."""
+
+    key: str
+    label: str
+    channels: tuple[str, ...]
+    target_service_level: float  # e.g. 0.8 ...
+    target_seconds: int  # ... answered within this many seconds
+    default_aht_seconds: int  # used when nothing was measured
+    max_occupancy: float | None = 0.85
+    shrinkage: float = 0.3
+    # Contacts one agent handles at once (chats run side by side); the handle time Erlang C sees
+    # is the measured one divided by this.
+    concurrency: int = 1
+    # Whether a conversation's first reply → solved span, when it is short, measures handle time
+    # (true of chats handled in one sitting; an email's span says nothing about the work in it).
+    session_proxy: bool = False
+
+
+DEFAULT_GROUPS = (
+    ChannelGroup(key="chat", label=_("Chat"),
+                 channels=("livechat", "whatsapp", "telegram", "messenger", "instagram", "sms", "voice"),
+                 target_service_level=0.8, target_seconds=20, default_aht_seconds=6 * 60, session_proxy=True),
+    ChannelGroup(key="email", label=_("Email"), channels=("email", "webform", "api"),
+                 target_service_level=0.9, target_seconds=4 * 3600, default_aht_seconds=8 * 60),
+)
+HISTORY_WEEKS = 4
+MIN_SAMPLE = 10  # conversations: fewer measured ones fall back to the next source
+SESSION_PROXY_CAP = timedelta(hours=1)
+
+
+def configured_groups() -> tuple[ChannelGroup, ...]:
+    """The channel groups, with overrides from ``settings.LAYAN_STAFFING["groups"]`` (a dict of
+    group key → fields to change, e.g. ``{"chat": {"target_seconds": 30, "concurrency": 2}}``)."""
+    overrides = getattr(settings, "LAYAN_STAFFING", {}).get("groups", {})
+    groups = []
+    for group in DEFAULT_GROUPS:
+        changes = dict(overrides.get(group.key, {}))
+        if "channels" in changes:
+            changes["channels"] = tuple(changes["channels"])
+        groups.append(ChannelGroup(**{**group.__dict__, **changes}))
+    return tuple(groups)
+
+
+def history_weeks() -> int:
+    return int(getattr(settings, "LAYAN_STAFFING", {}).get("history_weeks", HISTORY_WEEKS))
+
+
+class HandleTimeSource:
+    TIME_ENTRIES = "time_entries"
+    SESSIONS = "sessions"
+    DEFAULT = "default"
+
+    LABELS = {
+        TIME_ENTRIES: _("logged time"),
+        SESSIONS: _("first reply to solved, chats solved within an hour"),
+        DEFAULT: _("default (not enough measured)"),
+    }
+
+
+@dataclass(frozen=True)
+class GroupInputs:
+    """What the forecast of one channel group rests on, shown next to it."""
+
+    group: ChannelGroup
+    aht_seconds: float
+    aht_source: str  # a HandleTimeSource value
+    aht_sample: int  # conversations measured (0 for the default)
+    contacts_observed: int  # conversations of the group in the history window
+
+    @property
+    def aht_source_label(self):
+        return HandleTimeSource.LABELS[self.aht_source]
+
+
+@dataclass(frozen=True)
+class GroupHour:
+    expected: float  # contacts expected in the hour
+    staffing: Staffing
+
+
+@dataclass(frozen=True)
+class HourForecast:
+    starts_at: datetime  # in the workspace's timezone
+    groups: dict[str, GroupHour]
+
+
+@dataclass(frozen=True)
+class DayForecast:
+    day: date
+    hours: list[HourForecast]
+
+
+@dataclass(frozen=True)
+class StaffingForecast:
+    timezone: str
+    history_start: datetime  # the measured window, in the workspace's timezone
+    history_end: datetime
+    weeks_observed: int  # whole weeks of the window with any conversation at all
+    inputs: list[GroupInputs]
+    hours: list[HourForecast] = field(repr=False)
+
+    @property
+    def days(self) -> list[DayForecast]:
+        grouped: dict[date, list[HourForecast]] = {}
+        for hour in self.hours:
+            grouped.setdefault(hour.starts_at.date(), []).append(hour)
+        return [DayForecast(day=day, hours=hours) for day, hours in grouped.items()]
+
+
+def _local_hour_start(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+
+
+def staffing_forecast(*, workspace: Workspace, now: datetime | None = None) -> StaffingForecast:
+    """The expected contacts and agents needed per channel group for each of the next 168 hours,
+    starting with the current one, from the last ``history_weeks()`` weeks of this workspace."""
+    zone = ZoneInfo(workspace.timezone)
+    groups = configured_groups()
+    weeks = history_weeks()
+    # The window ends where the current local hour starts and reaches back whole weeks of wall
+    # time, so every (weekday, hour) of the week lies in it equally often.
+    end = _local_hour_start(now or timezone.now(), zone)
+    start = end - timedelta(weeks=weeks)
+
+    session = ExpressionWrapper(F("solved_at") - F("first_response_at"), output_field=DurationField())
+    in_session = Q(first_response_at__isnull=False, solved_at__isnull=False,
+                   solved_at__gte=F("first_response_at"),
+                   solved_at__lte=F("first_response_at") + SESSION_PROXY_CAP)
+    rows = (
+        Conversation.objects.filter(workspace_id=workspace.pk, created_at__gte=start, created_at__lt=end)
+        .annotate(weekday=ExtractIsoWeekDay("created_at", tzinfo=zone), hour=ExtractHour("created_at", tzinfo=zone))
+        .values("channel", "weekday", "hour")
+        .annotate(arrivals=Count("id"), first=Min("created_at"),
+                  sessions=Count("id", filter=in_session), session_time=Sum(session, filter=in_session))
+        .order_by()
+    )
+    logged = (
+        TimeEntry.objects.filter(workspace_id=workspace.pk, created_at__gte=start, created_at__lt=end)
+        .values("conversation__channel")
+        .annotate(seconds=Sum("seconds"), conversations=Count("conversation", distinct=True))
+        .order_by()
+    )
+
+    arrivals: dict[tuple[str, int, int], int] = {}
+    contacts: dict[str, int] = {}
+    sessions: dict[str, tuple[int, float]] = {}
+    first_seen = None
+    for row in rows:
+        arrivals[(row["channel"], row["weekday"], row["hour"])] = row["arrivals"]
+        contacts[row["channel"]] = contacts.get(row["channel"], 0) + row["arrivals"]
+        count, seconds = sessions.get(row["channel"], (0, 0.0))
+        spent = row["session_time"].total_seconds() if row["session_time"] else 0.0
+        sessions[row["channel"]] = (count + row["sessions"], seconds + spent)
+        first_seen = row["first"] if first_seen is None else min(first_seen, row["first"])
+    time_logged = {row["conversation__channel"]: (row["conversations"], row["seconds"]) for row in logged}
+
+    # A workspace younger than the window: only the whole weeks since its first conversation count.
+    weeks_observed = weeks
+    if first_seen is not None:
+        empty_weeks = (first_seen - start) // timedelta(weeks=1)
+        weeks_observed = max(1, weeks - empty_weeks)
+
+    inputs = [_group_inputs(group, contacts, sessions, time_logged) for group in groups]
+    utc_end = end.astimezone(ZoneInfo("UTC"))
+    hours = []
+    for offset in range(HOURS_AHEAD):
+        # Stepping in real hours keeps DST days right: the local clock may skip or repeat one.
+        starts_at = (utc_end + timedelta(hours=offset)).astimezone(zone)
+        slot = (starts_at.isoweekday(), starts_at.hour)
+        cells = {}
+        for item in inputs:
+            group = item.group
+            expected = sum(arrivals.get((channel, *slot), 0) for channel in group.channels) / weeks_observed
+            cells[group.key] = GroupHour(expected=expected, staffing=_staffing(expected, item))
+        hours.append(HourForecast(starts_at=starts_at, groups=cells))
+    return StaffingForecast(timezone=workspace.timezone, history_start=start.astimezone(zone),
+                            history_end=end, weeks_observed=weeks_observed, inputs=inputs, hours=hours)
+
+
+def _group_inputs(group: ChannelGroup, contacts, sessions, time_logged) -> GroupInputs:
+    observed = sum(contacts.get(channel, 0) for channel in group.channels)
+    logged_count = sum(time_logged.get(channel, (0, 0))[0] for channel in group.channels)
+    if logged_count >= MIN_SAMPLE:
+        seconds = sum(time_logged.get(channel, (0, 0))[1] for channel in group.channels)
+        return GroupInputs(group=group, aht_seconds=seconds / logged_count, aht_source=HandleTimeSource.TIME_ENTRIES,
+                           aht_sample=logged_count, contacts_observed=observed)
+    session_count = sum(sessions.get(channel, (0, 0.0))[0] for channel in group.channels)
+    session_seconds = sum(sessions.get(channel, (0, 0.0))[1] for channel in group.channels)
+    # A session of zero seconds (solved with the first reply) is real but says the work was elsewhere.
+    if group.session_proxy and session_count >= MIN_SAMPLE and session_seconds > 0:
+        return GroupInputs(group=group, aht_seconds=session_seconds / session_count,
+                           aht_source=HandleTimeSource.SESSIONS, aht_sample=session_count, contacts_observed=observed)
+    return GroupInputs(group=group, aht_seconds=float(group.default_aht_seconds), aht_source=HandleTimeSource.DEFAULT,
+                       aht_sample=0, contacts_observed=observed)
+
+
+_cache: dict[tuple, Staffing] = {}
+
+
+def _staffing(expected: float, inputs: GroupInputs) -> Staffing:
+    group = inputs.group
+    key = (round(expected, 6), round(inputs.aht_seconds, 3), group.concurrency, group.target_service_level,
+           group.target_seconds, group.max_occupancy, group.shrinkage)
+    found = _cache.get(key)
+    if found is None:
+        if len(_cache) > 10_000:
+            _cache.clear()
+        found = _cache[key] = agents_needed(
+            arrivals_per_hour=expected, aht_seconds=inputs.aht_seconds / max(1, group.concurrency),
+            target_service_level=group.target_service_level, target_seconds=group.target_seconds,
+            max_occupancy=group.max_occupancy, shrinkage=group.shrinkage)
+    return found
+
+
+def peak(forecast: StaffingForecast, group_key: str) -> int:
+    """The most agents any hour of the forecast needs for the group (rostered, after shrinkage)."""
+    return max((hour.groups[group_key].staffing.rostered for hour in forecast.hours), default=0)
+
+
+__all__ = ["DEFAULT_GROUPS", "ChannelGroup", "GroupInputs", "HandleTimeSource", "StaffingForecast", "peak",
+           "staffing_forecast"]

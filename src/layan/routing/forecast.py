@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from layan.accounts.models import Workspace
@@ -43,6 +44,18 @@ class ChannelGroup:
     # Whether a conversation's first reply → solved span, when it is short, measures handle time
     # (true of chats handled in one sitting; an email's span says nothing about the work in it).
     session_proxy: bool = False
+
+    @property
+    def target_label(self) -> str:
+        """The target as people say it: "80% in 20 s", "90% in 4 h"."""
+        share = round(self.target_service_level * 100, 1)
+        share = int(share) if share == int(share) else share
+        seconds = self.target_seconds
+        if seconds >= 3600 and seconds % 3600 == 0:
+            return gettext("%(share)s%% in %(n)s h") % {"share": share, "n": seconds // 3600}
+        if seconds >= 60 and seconds % 60 == 0:
+            return gettext("%(share)s%% in %(n)s min") % {"share": share, "n": seconds // 60}
+        return gettext("%(share)s%% in %(n)s s") % {"share": share, "n": seconds}
 
 
 DEFAULT_GROUPS = (
@@ -82,7 +95,7 @@ class HandleTimeSource:
     LABELS = {
         TIME_ENTRIES: _("logged time"),
         SESSIONS: _("first reply to solved, chats solved within an hour"),
-        DEFAULT: _("default (not enough measured)"),
+        DEFAULT: _("default: not enough measured"),
     }
 
 
@@ -100,9 +113,16 @@ class GroupInputs:
     def aht_source_label(self):
         return HandleTimeSource.LABELS[self.aht_source]
 
+    @property
+    def aht_label(self) -> str:
+        from layan.routing.live import format_wait
+
+        return format_wait(round(self.aht_seconds))
+
 
 @dataclass(frozen=True)
 class GroupHour:
+    key: str  # the channel group
     expected: float  # contacts expected in the hour
     staffing: Staffing
 
@@ -110,7 +130,11 @@ class GroupHour:
 @dataclass(frozen=True)
 class HourForecast:
     starts_at: datetime  # in the workspace's timezone
-    groups: dict[str, GroupHour]
+    groups: dict[str, GroupHour]  # in the order of the channel groups
+
+    @property
+    def cells(self) -> list[GroupHour]:
+        return list(self.groups.values())
 
 
 @dataclass(frozen=True)
@@ -200,7 +224,7 @@ def staffing_forecast(*, workspace: Workspace, now: datetime | None = None) -> S
         for item in inputs:
             group = item.group
             expected = sum(arrivals.get((channel, *slot), 0) for channel in group.channels) / weeks_observed
-            cells[group.key] = GroupHour(expected=expected, staffing=_staffing(expected, item))
+            cells[group.key] = GroupHour(key=group.key, expected=expected, staffing=_staffing(expected, item))
         hours.append(HourForecast(starts_at=starts_at, groups=cells))
     return StaffingForecast(timezone=workspace.timezone, history_start=start.astimezone(zone),
                             history_end=end, weeks_observed=weeks_observed, inputs=inputs, hours=hours)

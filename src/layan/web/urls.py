@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 from layan.web import (
     call_views,
     canned_views,
+    contact_center_views,
     customer_views,
     inbox_settings_views,
     notification_views,
@@ -46,6 +47,8 @@ urlpatterns = [
          name="customer-identity-remove"),
     path("customers/<int:customer_id>/merge/", customer_views.customer_merge, name="customer-merge"),
     path("customers/<int:customer_id>/call", call_views.customer_log_call, name="customer-call"),
+    path("contact-center/", contact_center_views.contact_center, name="contact-center"),
+    path("contact-center/queues", contact_center_views.contact_center_queues, name="contact-center-queues"),
     path("settings/inboxes/", inbox_settings_views.inbox_list, name="settings-inboxes"),
     path("settings/inboxes/new", inbox_settings_views.inbox_create, name="settings-inbox-create"),
     path("settings/inboxes/<str:public_id>/", inbox_settings_views.inbox_page, name="settings-inbox"),

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ImproperlyConfigured
 
 from layan.accounts.actors import Actor
 from layan.accounts.services import create_workspace
@@ -195,3 +196,13 @@ def test_settings_override_a_groups_target(world, receive, settings):
 
     chat = forecast.inputs[0].group
     assert (chat.target_seconds, chat.concurrency, chat.shrinkage, chat.target_service_level) == (60, 2, 0.0, 0.8)
+
+
+@pytest.mark.parametrize("staffing", [
+    {"groups": {"fax": {}}}, {"groups": {"chat": {"colour": "green"}}}, {"groups": {"chat": {"shrinkage": 1}}},
+    {"groups": {"email": {"target_service_level": 80}}}, {"history_weeks": 0}, {"history_weeks": "4"},
+])
+def test_an_impossible_configuration_says_what_is_wrong(world, settings, staffing):
+    settings.LAYAN_STAFFING = staffing
+    with pytest.raises(ImproperlyConfigured, match="LAYAN_STAFFING"):
+        staffing_forecast(workspace=world.workspace)

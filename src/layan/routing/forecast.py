@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
@@ -45,6 +46,19 @@ class ChannelGroup:
     # (true of chats handled in one sitting; an email's span says nothing about the work in it).
     session_proxy: bool = False
 
+    def __post_init__(self):
+        problems = []
+        if not 0 < self.target_service_level < 1:
+            problems.append("target_service_level must be between 0 and 1")
+        if self.target_seconds < 0 or self.default_aht_seconds <= 0:
+            problems.append("target_seconds must be at least 0 and default_aht_seconds above 0")
+        if self.max_occupancy is not None and not 0 < self.max_occupancy <= 1:
+            problems.append("max_occupancy must be above 0 and at most 1 (or null)")
+        if not 0 <= self.shrinkage < 1 or self.concurrency < 1:
+            problems.append("shrinkage must be in [0, 1) and concurrency at least 1")
+        if problems:
+            raise ImproperlyConfigured(f"LAYAN_STAFFING group {self.key!r}: " + "; ".join(problems))
+
     @property
     def target_label(self) -> str:
         """The target as people say it: "80% in 20 s", "90% in 4 h"."""
@@ -74,9 +88,16 @@ def configured_groups() -> tuple[ChannelGroup, ...]:
     """The channel groups, with overrides from ``settings.LAYAN_STAFFING["groups"]`` (a dict of
     group key → fields to change, e.g. ``{"chat": {"target_seconds": 30, "concurrency": 2}}``)."""
     overrides = getattr(settings, "LAYAN_STAFFING", {}).get("groups", {})
+    known = {group.key for group in DEFAULT_GROUPS}
+    changeable = set(ChannelGroup.__dataclass_fields__) - {"key", "label"}
+    if not isinstance(overrides, dict) or set(overrides) - known:
+        raise ImproperlyConfigured(f"LAYAN_STAFFING groups must be some of {sorted(known)}")
     groups = []
     for group in DEFAULT_GROUPS:
         changes = dict(overrides.get(group.key, {}))
+        if set(changes) - changeable:
+            raise ImproperlyConfigured(f"LAYAN_STAFFING group {group.key!r} has no {sorted(set(changes) - changeable)};"
+                                       f" it has {sorted(changeable)}")
         if "channels" in changes:
             changes["channels"] = tuple(changes["channels"])
         groups.append(ChannelGroup(**{**group.__dict__, **changes}))
@@ -84,7 +105,10 @@ def configured_groups() -> tuple[ChannelGroup, ...]:
 
 
 def history_weeks() -> int:
-    return int(getattr(settings, "LAYAN_STAFFING", {}).get("history_weeks", HISTORY_WEEKS))
+    weeks = getattr(settings, "LAYAN_STAFFING", {}).get("history_weeks", HISTORY_WEEKS)
+    if not isinstance(weeks, int) or not 1 <= weeks <= 52:
+        raise ImproperlyConfigured("LAYAN_STAFFING history_weeks must be a whole number of weeks from 1 to 52")
+    return weeks
 
 
 class HandleTimeSource:

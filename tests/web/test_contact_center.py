@@ -152,6 +152,9 @@ def test_the_forecast_shows_every_hour_of_the_coming_week_with_its_inputs(world,
     cells = re.findall(r'data-group="(\w+)" data-testid="(\w+)">([^<]*)</td>', wednesday_two)
     assert cells == [("chat", "expected", "2.0"), ("chat", "agents", "1"), ("chat", "rostered", "2"),
                      ("email", "expected", "0.0"), ("email", "agents", "0"), ("email", "rostered", "0")]
+    peaks = re.findall(r'data-testid="day-peaks">(.*?)</span>', html, re.S)
+    assert [" ".join(p.split()) for p in peaks] == (["· most rostered in an hour: Chat 2, Email 0"]
+                                                    + ["· most rostered in an hour: Chat 0, Email 0"] * 7)
     inputs = re.findall(r'data-testid="(target|aht)">(.*?)</dd>', html, re.S)
     assert [(name, " ".join(re.sub(r"<[^>]+>", " ", text).split())) for name, text in inputs] == [
         ("target", "80% in 20 s"), ("aht", "6:00 (default: not enough measured)"),

@@ -166,6 +166,12 @@ class DayForecast:
     day: date
     hours: list[HourForecast]
 
+    @property
+    def peaks(self) -> list[tuple[str, int]]:
+        """(group key, the most agents to roster in any hour of the day), in group order."""
+        keys = list(self.hours[0].groups) if self.hours else []
+        return [(key, max(hour.groups[key].staffing.rostered for hour in self.hours)) for key in keys]
+
 
 @dataclass(frozen=True)
 class StaffingForecast:

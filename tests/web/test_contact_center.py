@@ -15,7 +15,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from layan.accounts.actors import Actor
-from layan.accounts.services import create_agent, create_team, set_availability, set_team_members
+from layan.accounts.services import (
+    create_agent,
+    create_team,
+    set_availability,
+    set_team_members,
+    update_profile,
+)
 from layan.conversations.services import (
     add_note,
     assign_conversation,
@@ -99,6 +105,17 @@ def test_a_supervisor_sees_each_queue_live(busy, other_world, receive):
     # Four active agents in the workspace (admin, supervisor, Budi, Sari), one of them online.
     assert rows["total"] == {"waiting": "3", "longest-wait": "1:00:00", "in-progress": "1",
                              "agents-online": "1 / 4", "sla-today": "—"}
+
+
+def test_waits_are_dated_in_the_viewers_timezone(busy):
+    update_profile(actor=Actor.for_agent(busy.supervisor), agent=busy.supervisor, display_name="Supervisor",
+                   language="en", timezone_name="Asia/Makassar")
+    with time_machine.travel(NOW, tick=False):
+        html = browser(busy.supervisor).get("/contact-center/queues").content.decode()
+
+    # The first unanswered message came at 09:30 in Jakarta: 10:30 in Makassar (WITA).
+    assert f'data-team="{busy.team.pk}"' in html
+    assert 'data-waiting-since="2026-03-04T10:30:00+08:00"' in html
 
 
 def test_the_queues_fragment_refreshes_live_over_the_websocket_and_every_ten_seconds(busy):

@@ -13,7 +13,8 @@ import time_machine
 from django.core.exceptions import ImproperlyConfigured
 
 from layan.accounts.actors import Actor
-from layan.accounts.services import create_workspace
+from layan.accounts.services import create_agent, create_workspace
+from layan.connectors.services import create_inbox
 from layan.conversations.services import change_status, log_time, reply_to_conversation
 from layan.routing.erlang import agents_needed
 from layan.routing.forecast import HandleTimeSource, peak, staffing_forecast
@@ -206,3 +207,21 @@ def test_an_impossible_configuration_says_what_is_wrong(world, settings, staffin
     settings.LAYAN_STAFFING = staffing
     with pytest.raises(ImproperlyConfigured, match="LAYAN_STAFFING"):
         staffing_forecast(workspace=world.workspace)
+
+
+def test_arrivals_on_both_sides_of_a_daylight_saving_change_fall_in_their_local_hour(db, receive):
+    berlin = ZoneInfo("Europe/Berlin")
+    workspace = create_workspace(name="Berliner Laden", timezone_name="Europe/Berlin")
+    admin = create_agent(workspace=workspace, email="admin@laden.test", role="admin", display_name="Admin")
+    inbox = create_inbox(actor=Actor.for_agent(admin), kind="email", name="E-Mail")
+    # Monday 09:30 in winter time (08:30 UTC) and in summer time (07:30 UTC); clocks went forward on 29 March.
+    for n, moment in enumerate((datetime(2026, 3, 16, 9, 30, tzinfo=berlin), datetime(2026, 4, 6, 9, 30, tzinfo=berlin))):
+        with time_machine.travel(moment, tick=False):
+            receive(inbox, f"kunde{n}@beispiel.de")
+    with time_machine.travel(datetime(2026, 4, 8, 12, 0, tzinfo=berlin), tick=False):
+        forecast = staffing_forecast(workspace=workspace)
+
+    expected = {hour.starts_at.hour: hour.groups["email"].expected for hour in forecast.hours
+                if hour.starts_at.date().isoformat() == "2026-04-13"}
+    assert expected[9] == 0.5
+    assert sum(expected.values()) == 0.5

@@ -226,6 +226,17 @@ except (ValueError, TypeError, AttributeError) as exc:
     raise ImproperlyConfigured(
         'LAYAN_OUTBOX_RATE_LIMITS must be a JSON object of sends per second, e.g. {"email": 14}') from exc
 
+# --- staffing forecast (docs/flows/contact-center.md) -----------------------------------------
+# Overrides of the forecast's history and channel groups, e.g.
+# '{"history_weeks": 6, "groups": {"chat": {"target_seconds": 30, "concurrency": 2}}}'.
+try:
+    LAYAN_STAFFING = json.loads(os.environ.get("LAYAN_STAFFING") or "{}")
+    if not isinstance(LAYAN_STAFFING, dict):
+        raise TypeError
+except (ValueError, TypeError) as exc:
+    raise ImproperlyConfigured(
+        'LAYAN_STAFFING must be a JSON object, e.g. {"groups": {"chat": {"target_seconds": 30}}}') from exc
+
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -12,7 +12,14 @@ from django.utils import timezone
 from layan.accounts.models import Agent, Tag, Team, Workspace
 from layan.accounts.selectors import active_agent_for_token
 from layan.connectors.models import Inbox, InboxKind
-from layan.conversations.models import ACTIVE_STATUSES, Conversation, Direction, Message, Status
+from layan.conversations.models import (
+    ACTIVE_STATUSES,
+    Conversation,
+    Direction,
+    Message,
+    Status,
+    TimeEntry,
+)
 from layan.customers.models import Customer, Identity
 from layan.customers.normalise import normalise_phone
 from layan.demo import texts
@@ -21,6 +28,8 @@ from layan.demo.seed import (
     DEMO_PASSWORD,
     DEMO_SLUG,
     HISTORY_DAYS,
+    TIME_LOGGED_DEFAULT,
+    TIME_LOGGED_SECONDS,
     issue_demo_token,
     seed_demo,
 )
@@ -212,3 +221,15 @@ def test_impossible_sizes_are_refused_before_anything_is_written(db, customers, 
         seed_demo(customers=customers, conversations=conversations)
 
     assert Workspace.objects.filter(slug=DEMO_SLUG).exists() is False
+
+
+def test_logged_time_sits_on_solved_conversations_by_their_assignee_when_they_solved_them(demo):
+    entries = TimeEntry.objects.filter(workspace=demo.workspace).select_related("conversation")
+
+    assert entries.exists()
+    for entry in entries:
+        conversation = entry.conversation
+        assert conversation.status in (Status.SOLVED, Status.CLOSED)
+        assert (entry.agent_id, entry.created_at) == (conversation.assignee_id, conversation.solved_at)
+        low, high = TIME_LOGGED_SECONDS.get(conversation.channel, TIME_LOGGED_DEFAULT)
+        assert low <= entry.seconds <= high

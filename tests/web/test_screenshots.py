@@ -1,6 +1,6 @@
 """Screenshots for the README, made by the test run from the real thing: `layan serve` as a process
 with the Indonesian demo data, a real Chromium in Bahasa Indonesia and in English. They are
-written to docs/screenshots/ (inbox, conversation page, chat widget; -id and -en)."""
+written to docs/screenshots/ (inbox, conversation page, contact center, chat widget; -id and -en)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,10 @@ def test_screenshots_of_the_inbox_the_conversation_and_the_widget(chromium, demo
         expect(page.locator("#reply-bcc")).to_be_visible()
         page.screenshot(path=SCREENSHOTS / f"conversation-{language}.png", full_page=True)
 
+        page.goto("/contact-center/")
+        expect(page.locator("[data-testid=forecast-hour]")).to_have_count(168)
+        page.screenshot(path=SCREENSHOTS / f"contact-center-{language}.png")
+
         shop_page = context.new_page()
         shop_page.goto(shop.url)
         shop_page.get_by_role("button", name=re.compile("obrolan|chat", re.IGNORECASE)).first.click()
@@ -79,5 +83,5 @@ def test_screenshots_of_the_inbox_the_conversation_and_the_widget(chromium, demo
     finally:
         context.close()
 
-    for name in ("inbox", "conversation", "widget"):
+    for name in ("inbox", "conversation", "contact-center", "widget"):
         assert (SCREENSHOTS / f"{name}-{language}.png").stat().st_size > 10_000

@@ -2,7 +2,7 @@
 
 This is a fixture loader, not a service. The workspace, agents, teams, inboxes, tags and the API
 token go through the services (so they are valid and audited like any other), but the mass data —
-customers, identities, conversations, messages, tags and followers — is written directly with
+customers, identities, conversations, messages, tags, followers and logged time — is written directly with
 ``bulk_create`` for speed: thousands of conversations load in seconds. Those rows publish no
 events and get no audit entries or outbox items; the loader itself keeps them consistent
 (unique numbers, message counts, first-response/solved/closed times that fit the status).
@@ -56,6 +56,7 @@ from layan.conversations.models import (
     Message,
     Priority,
     Status,
+    TimeEntry,
 )
 from layan.customers.models import ChannelKind, Customer, Identity, IdentityKind, Tier
 from layan.customers.normalise import normalise_phone
@@ -179,6 +180,13 @@ TIERS = ((Tier.STANDARD, 64), (Tier.SILVER, 20), (Tier.GOLD, 11), (Tier.VIP, 5))
 PRIORITY_ORDER = (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
 # Customers write mostly in the day and evening, Jakarta time.
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 4, 7, 10, 12, 12, 11, 10, 11, 11, 10, 9, 9, 9, 10, 10, 8, 5, 2)
+# ... and more on weekdays than at the weekend (Monday to Sunday), so that the contact center's
+# staffing forecast, which averages each hour of the week, has a week to show.
+DAY_WEIGHTS = (12, 11, 10, 10, 11, 8, 6)
+# Agents log the time they spent on most solved conversations (seconds, by how the customer wrote).
+TIME_LOGGED_SHARE = 0.6
+TIME_LOGGED_SECONDS = {"email": (240, 720), "webform": (240, 720), "api": (180, 600)}
+TIME_LOGGED_DEFAULT = (150, 540)  # chats and calls
 MONTHS = {
     "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
            "November", "Desember"),
@@ -308,6 +316,8 @@ class _DemoShop:
         self.now = now
         self.local = ZoneInfo(DEMO_TIMEZONE)
         self.taken: dict[str, set[str]] = {}
+        today = now.astimezone(self.local).date()
+        self.day_weights = [DAY_WEIGHTS[(today - timedelta(days=ago)).weekday()] for ago in range(HISTORY_DAYS)]
 
     def fill(self, *, customers: int, conversations: int) -> None:
         self._staff()
@@ -476,7 +486,8 @@ class _DemoShop:
         rng = self.rng
         latest = self.now - timedelta(minutes=30)
         while True:
-            day = (self.now.astimezone(self.local) - timedelta(days=rng.randrange(HISTORY_DAYS))).date()
+            days_ago = rng.choices(range(HISTORY_DAYS), weights=self.day_weights, k=1)[0]
+            day = (self.now.astimezone(self.local) - timedelta(days=days_ago)).date()
             hour = rng.choices(range(24), weights=HOUR_WEIGHTS, k=1)[0]
             local = datetime(day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60),
                              tzinfo=self.local)
@@ -570,10 +581,26 @@ class _DemoShop:
         Message.objects.bulk_create(messages)
         ConversationTag.objects.bulk_create(tag_links)
         Follower.objects.bulk_create(followers)
+        TimeEntry.objects.bulk_create(self._time_logged(drafts))
         Identity.objects.bulk_create([i for p in people for i in p.identities.values()])
         highest = Conversation.objects.filter(workspace=self.workspace).aggregate(n=Max("number"))["n"] or 0
         Workspace.objects.filter(pk=self.workspace.pk).update(last_conversation_number=highest)
         self.workspace.last_conversation_number = highest
+
+    def _time_logged(self, drafts) -> list[TimeEntry]:
+        """Time the assignee logged on a share of the solved conversations, when they solved it."""
+        rng = self.rng
+        entries = []
+        for conversation, *_rest in drafts:
+            if conversation.solved_at is None or conversation.assignee_id is None or conversation.first_response_at is None:
+                continue
+            if rng.random() >= TIME_LOGGED_SHARE:
+                continue
+            low, high = TIME_LOGGED_SECONDS.get(conversation.channel, TIME_LOGGED_DEFAULT)
+            entries.append(TimeEntry(workspace=self.workspace, conversation=conversation,
+                                     agent_id=conversation.assignee_id, seconds=rng.randint(low, high),
+                                     created_at=conversation.solved_at))
+        return entries
 
     def _draft(self, person: _Person, scenario: texts.Scenario, inbox: Inbox, spec: DemoInbox):
         rng = self.rng

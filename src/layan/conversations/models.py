@@ -94,6 +94,8 @@ class Conversation(models.Model):
             models.Index(fields=["workspace", "priority", "-id"], name="conv_priority_idx"),
             models.Index(fields=["workspace", "customer", "-id"], name="conv_customer_idx"),
             models.Index(fields=["workspace", "-last_message_at", "-id"], name="conv_activity_idx"),
+            # Arrivals per hour for the staffing forecast (routing/forecast.py): a range on created_at.
+            models.Index(fields=["workspace", "created_at"], name="conv_created_idx"),
             models.Index(fields=["customer", "inbox", "status"], name="conv_threading_idx"),
         ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from django.db.models import DateTimeField, F, QuerySet, Value
+from django.db.models import Count, DateTimeField, F, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from layan.conversations.models import Conversation
@@ -16,6 +16,7 @@ from layan.servicelevels.models import (
     ClockState,
     ClosureKind,
     HoursKind,
+    ServiceLevelBreach,
     ServiceLevelClock,
     ServiceLevelPolicy,
     TeamCalendar,
@@ -90,3 +91,18 @@ def conversation_clocks(*, conversation: Conversation) -> list[ServiceLevelClock
     clocks = list(ServiceLevelClock.objects.filter(conversation=conversation)
                   .exclude(state=ClockState.CANCELLED).select_related("policy"))
     return sorted(clocks, key=lambda c: order.get(c.metric, 9))
+
+
+def attainment_by_team(*, workspace_id: int, since: datetime) -> dict[int | None, tuple[int, int]]:
+    """Targets settled since ``since``, per conversation team: (met, missed). Met: a target
+    stopped in time (the clock's current cycle); missed: a breach recorded since then (each one,
+    every cycle). One query each. A next-response target met earlier the same day and followed
+    by a new cycle is no longer counted as met: the figure leans low, never high."""
+    met = {row["conversation__team_id"]: row["n"] for row in
+           ServiceLevelClock.objects.filter(workspace_id=workspace_id, state=ClockState.ACHIEVED,
+                                            stopped_at__gte=since, breached_at__isnull=True)
+           .values("conversation__team_id").annotate(n=Count("id")).order_by()}
+    missed = {row["conversation__team_id"]: row["n"] for row in
+              ServiceLevelBreach.objects.filter(workspace_id=workspace_id, breached_at__gte=since)
+              .values("conversation__team_id").annotate(n=Count("id")).order_by()}
+    return {team: (met.get(team, 0), missed.get(team, 0)) for team in {*met, *missed}}

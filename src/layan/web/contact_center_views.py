@@ -4,6 +4,8 @@ routing selectors, render. See docs/flows/contact-center.md."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -32,7 +34,9 @@ def _supervisor_or_403(request):
 
 def _live_context(agent) -> dict:
     now = timezone.now()
-    overview = contact_center_overview(workspace_id=agent.workspace_id)
+    # "Today" is the workspace's day: its office's midnight, whoever looks.
+    midnight = now.astimezone(ZoneInfo(agent.workspace.timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
+    overview = contact_center_overview(workspace_id=agent.workspace_id, today_since=midnight)
     rows = [(queue, format_wait(queue.longest_wait_seconds(now))) for queue in overview.queues]
     return {"agent": agent, "rows": rows, "total": overview.total,
             "total_wait": format_wait(overview.total.longest_wait_seconds(now)), "as_of": now}

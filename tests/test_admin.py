@@ -55,7 +55,6 @@ REGISTERED = [
     "conversations.Message", "conversations.Participant", "conversations.Attachment",
     "conversations.ConversationLink", "conversations.TimeEntry", "conversations.ReadMarker", "web.SavedView",
     "delivery.OutboxItem", "delivery.DeliveryAttempt",
-    "automation.CannedReply",
     "servicelevels.OnCallRotation", "servicelevels.OnCallOverride", "servicelevels.OnCallPage",
     "servicelevels.OnCallPageDelivery",
     "routing.RoutingSettings", "routing.Queue", "routing.AgentRouting", "routing.Skill", "routing.AgentSkill",

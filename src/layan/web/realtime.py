@@ -15,5 +15,6 @@ def push_event(event) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(workspace_group(event.workspace_id),
-                                    {"type": "layan.event", "payload": event.as_payload()})
+    payload = event.as_payload()
+    payload.pop("rule_chain", None)  # automation's loop guard: nothing a screen needs
+    async_to_sync(layer.group_send)(workspace_group(event.workspace_id), {"type": "layan.event", "payload": payload})

@@ -3,13 +3,19 @@ applies to a conversation, and what the inbox and the conversation page show."""
 
 from __future__ import annotations
 
+import functools
+import re
+import zoneinfo
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.db.models import Count, DateTimeField, F, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
+from layan.accounts.models import Agent
 from layan.conversations.models import Conversation
+from layan.errors import NotFound
 from layan.servicelevels import business_time
 from layan.servicelevels.models import (
     BusinessCalendar,
@@ -106,3 +112,95 @@ def attainment_by_team(*, workspace_id: int, since: datetime) -> dict[int | None
               ServiceLevelBreach.objects.filter(workspace_id=workspace_id, breached_at__gte=since)
               .values("conversation__team_id").annotate(n=Count("id")).order_by()}
     return {team: (met.get(team, 0), missed.get(team, 0)) for team in {*met, *missed}}
+
+
+# --- the settings pages ----------------------------------------------------------------------------
+
+# Indonesia's three zones come first on the settings page; any IANA zone is accepted.
+INDONESIAN_ZONES = (("Asia/Jakarta", "WIB"), ("Asia/Makassar", "WITA"), ("Asia/Jayapura", "WIT"))
+
+
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    """(zone, label): WIB, WITA and WIT first, then every other zone by name."""
+    first = [(zone, f"{abbr} — {zone}") for zone, abbr in INDONESIAN_ZONES]
+    taken = {zone for zone, _abbr in INDONESIAN_ZONES}
+    return first + [(zone, zone) for zone in sorted(known_timezones() - taken)]
+
+
+@functools.cache
+def supported_countries() -> dict[str, tuple[str, ...]]:
+    """Country code → the subdivision codes the holidays package knows for it."""
+    import holidays as holidays_package
+
+    return {code: tuple(subdivisions) for code, subdivisions in
+            holidays_package.list_supported_countries(include_aliases=False).items()}
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    from holidays.registry import COUNTRIES
+
+    # The package names its classes after the country ("HongKong"); spaced, that is the English name.
+    return {entry[1]: re.sub(r"(?<=[a-z])(?=[A-Z])", " ", entry[0]) for entry in COUNTRIES.values()}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(code, "ID — Indonesia"): Indonesia first, then by name."""
+    names = _country_names()
+    rows = sorted(((code, f"{code} — {names.get(code, code)}") for code in supported_countries()),
+                  key=lambda row: (row[0] != "ID", row[1].split(" — ", 1)[1]))
+    return rows
+
+
+def calendars_for(agent: Agent) -> QuerySet[BusinessCalendar]:
+    """The workspace's calendars with their hours, exceptions and teams (4 queries, however many)."""
+    return (BusinessCalendar.objects.filter(workspace_id=agent.workspace_id)
+            .prefetch_related("hours", "closures", "team_links__team").order_by("-is_default", "name", "pk"))
+
+
+def access_calendar(*, agent: Agent, calendar_id: int) -> BusinessCalendar:
+    found = calendars_for(agent).filter(pk=calendar_id).first()
+    if found is None:
+        raise NotFound(_("Calendar not found."), field="calendar")
+    return found
+
+
+def policies_for(agent: Agent) -> QuerySet[ServiceLevelPolicy]:
+    """The workspace's policies in the order they are tried, with their teams, escalations and
+    calendar (3 queries, however many)."""
+    return (ServiceLevelPolicy.objects.filter(workspace_id=agent.workspace_id).select_related("calendar")
+            .prefetch_related("teams", "escalations__team").order_by("position", "id"))
+
+
+def access_policy(*, agent: Agent, policy_id: int) -> ServiceLevelPolicy:
+    found = policies_for(agent).filter(pk=policy_id).first()
+    if found is None:
+        raise NotFound(_("Policy not found."), field="policy")
+    return found
+
+
+def upcoming_holidays(*, country: str, subdivision: str = "", since: date,
+                      count: int = 10) -> list[tuple[date, str]]:
+    """The next ``count`` public holidays of ``country`` from ``since`` on (the holidays package)."""
+    import holidays as holidays_package
+
+    if not country or country not in supported_countries():
+        return []
+    from django.utils.translation import get_language
+
+    years = range(since.year, since.year + 3)
+    supported = getattr(holidays_package.country_holidays(country), "supported_languages", ()) or ()
+    language = next((lang for lang in supported if lang.split("_")[0] == (get_language() or "en").split("-")[0]), None)
+    found = holidays_package.country_holidays(country, subdiv=subdivision or None, years=years, language=language)
+    return [(day, name) for day, name in sorted(found.items()) if day >= since][:count]
+
+
+def team_calendars(agent: Agent) -> dict[int, BusinessCalendar]:
+    """Team id → the calendar it works by, for the workspace's teams that have one (1 query)."""
+    return {link.team_id: link.calendar for link in
+            TeamCalendar.objects.filter(calendar__workspace_id=agent.workspace_id).select_related("calendar")}

@@ -19,7 +19,7 @@ from django.db.models import Max, ProtectedError
 from django.utils.translation import gettext as _
 
 from layan.accounts.actors import Actor
-from layan.accounts.models import Role, Team
+from layan.accounts.models import Role, Team, Workspace
 from layan.accounts.selectors import require_role
 from layan.accounts.services import record_audit
 from layan.connectors.models import InboxKind
@@ -428,6 +428,7 @@ def save_policy(*, actor: Actor, policy: ServiceLevelPolicy | None = None, name:
         raise InvalidInput(_("Escalations on warning need a warning time: give the minutes before the target."),
                            field="warning_minutes")
 
+    _lock_policy_order(actor)
     before = None
     if policy is None:
         last = (ServiceLevelPolicy.objects.filter(workspace=actor.workspace).aggregate(m=Max("position"))["m"])
@@ -462,6 +463,12 @@ def save_policy(*, actor: Actor, policy: ServiceLevelPolicy | None = None, name:
     return policy
 
 
+def _lock_policy_order(actor: Actor) -> None:
+    """Policies placed and moved at the same time take turns (the workspace row is the lock), so
+    positions stay distinct: 0, 1, 2 …"""
+    Workspace.objects.select_for_update().filter(pk=actor.workspace.pk).first()
+
+
 def _int(value, field: str) -> int:
     try:
         return int(value)
@@ -477,6 +484,7 @@ def move_policy(*, actor: Actor, policy: ServiceLevelPolicy, direction: str) -> 
     _same_workspace(actor, policy)
     if direction not in ("up", "down"):
         raise InvalidInput(_("Move a policy up or down."), field="direction")
+    _lock_policy_order(actor)
     ordered = list(ServiceLevelPolicy.objects.select_for_update().filter(workspace=actor.workspace)
                    .order_by("position", "id"))
     index = next(i for i, p in enumerate(ordered) if p.pk == policy.pk)

@@ -103,8 +103,8 @@ def test_a_supervisor_creates_a_calendar_with_split_shifts_exceptions_and_teams(
     entry = AuditEntry.objects.get(action="servicelevels.calendar_created")
     assert (entry.actor_agent, entry.object_type, entry.object_id, entry.before) == (
         world.supervisor, "business_calendar", str(calendar.pk), {})
-    assert entry.after["hours"]["Monday"] == "08:00-12:00, 13:00-17:00"
-    assert entry.after["hours"]["Sunday"] == ""
+    assert entry.after["hours"]["monday"] == "08:00-12:00, 13:00-17:00"
+    assert entry.after["hours"]["sunday"] == ""
     assert entry.after["teams"] == [world.team.pk]
 
     listing = client.get(PAGE).content.decode()

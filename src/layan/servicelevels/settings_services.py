@@ -190,10 +190,11 @@ def _teams(actor: Actor, team_ids: Iterable, *, field: str = "teams") -> list[Te
 
 def calendar_snapshot(calendar: BusinessCalendar) -> dict:
     """What the audit log keeps of a calendar."""
-    hours = {str(Weekday(day).label): [] for day in range(7)}
+    # Keys are the weekdays' code names, not their labels: the log reads the same in every language.
+    hours = {Weekday(day).name.lower(): [] for day in range(7)}
     for row in calendar.hours.all():
         closes = "24:00" if row.closes_at == MIDNIGHT else f"{row.closes_at:%H:%M}"
-        hours[str(Weekday(row.weekday).label)].append(f"{row.opens_at:%H:%M}-{closes}")
+        hours[Weekday(row.weekday).name.lower()].append(f"{row.opens_at:%H:%M}-{closes}")
     return {
         "name": calendar.name, "timezone": calendar.timezone, "holiday_country": calendar.holiday_country,
         "holiday_subdivision": calendar.holiday_subdivision, "is_default": calendar.is_default,

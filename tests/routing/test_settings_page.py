@@ -14,6 +14,12 @@ from layan.routing.models import AgentRouting, AgentSkill, InboxSkill, Queue, Sk
 PAGE = reverse("web:settings-routing")
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the page's English words, whatever the Indonesian catalogue says."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def _client(agent) -> Client:
     client = Client()
     client.force_login(agent.user)

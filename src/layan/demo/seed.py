@@ -138,8 +138,9 @@ DEMO_CANNED_REPLIES = (
                     "Bisa, Kak. Pembayaran di tempat (COD) tersedia untuk JNE, J&T Express dan SiCepat dengan "
                     "maksimal belanja Rp 2.000.000. Siapkan uang pas saat kurir datang ya."),
     DemoCannedReply("jam-buka", "Jam operasional",
-                    "Tim kami melayani Senin–Sabtu pukul 08.00–21.00 WIB dan Minggu pukul 09.00–17.00 WIB. "
-                    "Pesan di luar jam tersebut kami balas pada jam kerja berikutnya."),
+                    "Tim kami melayani Senin–Jumat pukul 08.00–17.00 WIB dan Sabtu pukul 08.00–12.00 WIB, kecuali "
+                    "hari libur nasional dan cuti bersama. Pesan di luar jam tersebut kami balas pada jam kerja "
+                    "berikutnya; pesanan darurat tetap kami tangani 24 jam."),
     DemoCannedReply("terima-kasih", "Terima kasih",
                     "Terima kasih sudah menghubungi Toko Nusantara, Kak {customer_name}. Jika ada pertanyaan lain, "
                     "balas saja pesan ini. Salam, {agent_name}."),

@@ -181,6 +181,8 @@ def test_rules_macro_and_canned_replies_with_the_customers_first_name(demo):
     assert rules[0].actions == [{"type": "set_priority", "value": "high"}, {"type": "add_tags", "value": ["keluhan"]}]
     assert rules[1].conditions["all"] == [{"field": "business_hours", "operator": "is", "value": ["outside"]}]
     assert (rules[2].delay_minutes, rules[2].time_anchor) == (3 * 24 * 60, "status_changed")
+    assert rules[2].conditions["all"] == [{"field": "status", "operator": "is", "value": ["pending"]},
+                                          {"field": "channel", "operator": "is", "value": ["email", "webform"]}]
     assert macro.name == "Eskalasi ke tim Care"
     assert [a["type"] for a in macro.actions] == ["assign_team", "set_priority", "add_tags", "add_note"]
     assert macro.actions[0]["value"] == care.pk

@@ -495,9 +495,13 @@ class _DemoShop:
         create_rule(actor=supervisor, name="Pesan di luar jam kerja: balasan otomatis", event="conversation_created",
                     conditions={"all": [{"field": "business_hours", "operator": "is", "value": ["outside"]}]},
                     actions=[{"type": "reply_canned", "value": canned["di-luar-jam"]}])
-        create_rule(actor=supervisor, name="Menunggu pelanggan 3 hari: kirim pengingat", event="time_based",
+        # Email and the web form only: WhatsApp and Meta's channels allow free text for 24 hours after
+        # the customer's last message (a reminder days later needs an approved template), and a
+        # phone conversation is answered by calling back.
+        create_rule(actor=supervisor, name="Menunggu pelanggan 3 hari (email): kirim pengingat", event="time_based",
                     delay_minutes=3 * 24 * 60, time_anchor="status_changed",
-                    conditions={"all": [{"field": "status", "operator": "is", "value": ["pending"]}]},
+                    conditions={"all": [{"field": "status", "operator": "is", "value": ["pending"]},
+                                        {"field": "channel", "operator": "is", "value": ["email", "webform"]}]},
                     actions=[{"type": "reply_canned", "value": canned["pengingat"]}])
         create_macro(actor=supervisor, name="Eskalasi ke tim Care", actions=[
             {"type": "assign_team", "value": care}, {"type": "set_priority", "value": "high"},

@@ -8,11 +8,12 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
 from layan.accounts.models import AuditEntry, Notification, Team
-from layan.automation.engine import Facts, conditions_hold
+from layan.automation.engine import Facts, apply_time_based_rules, conditions_hold
 from layan.automation.models import AutomationRule, CannedReply, Macro
 from layan.automation.variables import render_variables
 from layan.conversations.models import Conversation, Status
@@ -193,6 +194,19 @@ def test_rules_macro_and_canned_replies_with_the_customers_first_name(demo):
     text = render_variables(reminder.text, conversation=conversation, agent=None)
     assert text.startswith(f"Halo Kak {first_name}, ")
     assert f"#{conversation.number}." in text
+
+
+def test_the_first_time_based_sweep_after_seeding_reminds_only_where_a_reminder_can_be_sent(demo):
+    later = NOW + timedelta(minutes=1)
+
+    with time_machine.travel(later, tick=False):
+        runs = apply_time_based_rules()
+
+    assert runs  # the seeded email conversations pending for more than three days
+    assert [r.error for r in runs if r.error] == []
+    reminded = Conversation.objects.filter(pk__in=[r.conversation_id for r in runs])
+    assert set(reminded.values_list("channel", flat=True)) <= {"email", "webform"}
+    assert set(reminded.values_list("status", flat=True)) == {"pending"}
 
 
 def test_the_out_of_hours_rule_follows_the_conversations_team_calendar(demo):

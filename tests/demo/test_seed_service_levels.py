@@ -3,13 +3,16 @@ the seeded conversations' clocks, and the same for the same seed."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from layan.accounts.models import AuditEntry, Notification, Team
@@ -45,6 +48,7 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 # A Wednesday afternoon in Jakarta: the office is open, so some first responses are near their due time.
 NOW = datetime(2026, 12, 2, 14, 0, tzinfo=JAKARTA)
 CUSTOMERS, CONVERSATIONS = 40, 300
+User = get_user_model()
 
 
 @pytest.fixture
@@ -127,6 +131,20 @@ def test_the_inbox_has_breached_paused_and_running_badges(demo):
     urgent = Conversation.objects.filter(workspace=demo.workspace, priority="urgent").exclude(
         status__in=(Status.SOLVED, Status.CLOSED))
     assert set(summaries.filter(conversation__in=urgent).values_list("policy__name", flat=True)) <= {"Darurat 24/7"}
+
+
+def test_the_supervisors_inbox_sorted_by_time_to_breach_shows_the_badges(demo):
+    client = Client()
+    client.force_login(User.objects.get(email="supervisor@demo.layan.id"))
+
+    with time_machine.travel(NOW, tick=False):
+        breached_first = client.get("/", {"view": "all", "sort": "sla"}).content.decode()
+        pending = client.get("/", {"view": "all", "status": "pending"}).content.decode()
+
+    badges = re.findall(r'class="sla (sla-[a-z]+)"', breached_first)
+    assert badges[0] == "sla-breached"  # the most overdue first
+    assert badges == sorted(badges, key=lambda b: b != "sla-breached")  # no breached one after a running one
+    assert 'class="sla sla-paused"' in pending
 
 
 def test_what_fell_due_before_the_seed_is_history_recorded_without_escalating(demo):

@@ -4,7 +4,7 @@ message's arrival for message events and at the sweep's time for time-based rule
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +20,7 @@ from layan.conversations.models import Conversation
 from layan.conversations.services import change_status, create_conversation
 from layan.customers.services import IdentityInput
 from layan.errors import InvalidInput
-from layan.servicelevels.setup import create_business_calendar
+from layan.servicelevels.settings_services import save_calendar
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,10 +41,9 @@ WITHIN = {"all": [{"field": "business_hours", "operator": "is", "value": ["withi
 def office(world):
     """Kantor Jakarta, the workspace default: Mon–Fri 08:00–17:00 WIB, Indonesian holidays, and
     Christmas Eve closed as cuti bersama."""
-    return create_business_calendar(
-        actor=Actor.for_agent(world.admin), name="Kantor Jakarta", is_default=True, holiday_country="ID",
-        hours=[(day, time(8), time(17)) for day in range(5)],
-        closures=[(date(2026, 12, 24), "Cuti bersama Natal")])
+    return save_calendar(actor=Actor.for_agent(world.admin), name="Kantor Jakarta", timezone="Asia/Jakarta",
+                         is_default=True, holiday_country="ID", week=("08:00-17:00",) * 5 + ("", ""),
+                         closed_dates="2026-12-24 Cuti bersama Natal")
 
 
 def _tags(conversation: Conversation) -> list[str]:
@@ -93,8 +92,8 @@ def test_within_is_the_opposite_of_outside(world, receive, make_rule, office):
 
 
 def test_the_teams_own_calendar_wins_over_the_workspace_default(world, make_rule, office):
-    create_business_calendar(actor=Actor.for_agent(world.admin), name="Care Sabtu", holiday_country="ID",
-                             hours=[(day, time(8), time(20)) for day in range(6)], teams=[world.other_team])
+    save_calendar(actor=Actor.for_agent(world.admin), name="Care Sabtu", timezone="Asia/Jakarta",
+                  holiday_country="ID", week=("08:00-20:00",) * 6 + ("",), team_ids=[world.other_team.pk])
     make_rule("conversation_created", [{"type": "add_tags", "value": ["luar-jam"]}], OUTSIDE)
 
     care = _in_team(SATURDAY_AFTERNOON, world, world.other_team)

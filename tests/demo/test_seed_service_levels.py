@@ -89,7 +89,7 @@ def test_three_policies_emergency_first_then_vip_then_standard(demo):
 
     assert [(p.name, p.hours, p.priorities, p.customer_tiers) for p in policies] == [
         ("Darurat 24/7", "always", ["urgent"], []),
-        ("VIP", "business", [], ["vip", "gold"]),
+        ("VIP", "business", [], ["gold", "vip"]),  # kept in the choices' order
         ("Standar", "business", [], []),
     ]
     assert [(p.first_response_minutes, p.next_response_minutes, p.resolution_minutes) for p in policies] == [

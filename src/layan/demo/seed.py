@@ -72,14 +72,11 @@ from layan.routing.services import (
     set_routing_defaults,
     set_skill_requirements,
 )
+from layan.servicelevels.history import record_past_due_as_history
 from layan.servicelevels.models import EscalationKind, HoursKind, Trigger
 from layan.servicelevels.oncall import create_rotation
 from layan.servicelevels.services import sync_clocks
-from layan.servicelevels.setup import (
-    create_business_calendar,
-    create_service_level_policy,
-    record_past_due_as_history,
-)
+from layan.servicelevels.settings_services import save_calendar, save_policy
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Toko Nusantara"
@@ -167,6 +164,10 @@ CALENDAR_CARE = "Customer Care (shift)"
 # ministers); the shop closes on them too. Christmas Eve is the one the demo keeps every year.
 CUTI_BERSAMA = ((12, 24, "Cuti bersama Natal"),)
 BUSINESS_DAY_MINUTES = 9 * 60  # 08:00-17:00
+
+OFFICE_WEEK = ("08:00-17:00",) * 5 + ("08:00-12:00", "")
+# Care answers the phone longer, with a lunch break: a split shift.
+CARE_WEEK = ("08:00-12:00, 13:00-20:00",) * 5 + ("08:00-12:00", "")
 
 DEMO_POLICIES = (
     {"name": "Darurat 24/7", "priorities": ["urgent"], "hours": HoursKind.ALWAYS,
@@ -446,24 +447,16 @@ class _DemoShop:
 
     def _service_levels(self) -> None:
         actor = self._manager()
-        office = [(day, clock_time(8), clock_time(17)) for day in range(5)] + [(5, clock_time(8), clock_time(12))]
         year = self.now.astimezone(self.local).year
-        self.calendars = {
-            "office": create_business_calendar(
-                actor=actor, name=CALENDAR_OFFICE, hours=office, timezone_name=DEMO_TIMEZONE, holiday_country="ID",
-                is_default=True, teams=[self.teams[TEAM_SERVICE]],
-                closures=[(date(year, month, day), name) for month, day, name in CUTI_BERSAMA]),
-            # Care answers the phone longer, with a lunch break: a split shift.
-            "care": create_business_calendar(
-                actor=actor, name=CALENDAR_CARE, timezone_name=DEMO_TIMEZONE, holiday_country="ID",
-                hours=[(day, clock_time(8), clock_time(12)) for day in range(6)]
-                + [(day, clock_time(13), clock_time(20)) for day in range(5)],
-                teams=[self.teams[TEAM_CARE]],
-                closures=[(date(year, month, day), name) for month, day, name in CUTI_BERSAMA]),
-        }
-        for position, spec in enumerate(DEMO_POLICIES):
-            escalations = [{**e, "team": self.teams[e["team"]]} if "team" in e else e for e in spec["escalations"]]
-            create_service_level_policy(actor=actor, position=position, **{**spec, "escalations": escalations})
+        closures = "\n".join(f"{date(year, month, day).isoformat()} {name}" for month, day, name in CUTI_BERSAMA)
+        office = save_calendar(actor=actor, name=CALENDAR_OFFICE, timezone=DEMO_TIMEZONE, holiday_country="ID",
+                               is_default=True, week=OFFICE_WEEK, closed_dates=closures,
+                               team_ids=[self.teams[TEAM_SERVICE].pk])
+        care = save_calendar(actor=actor, name=CALENDAR_CARE, timezone=DEMO_TIMEZONE, holiday_country="ID",
+                             week=CARE_WEEK, closed_dates=closures, team_ids=[self.teams[TEAM_CARE].pk])
+        self.calendars = {"office": office, "care": care}
+        for spec in DEMO_POLICIES:  # each placed after the one before
+            save_policy(actor=actor, **spec)
         today = self.now.astimezone(self.local).date()
         create_rotation(actor=actor, name=ONCALL_NAME, starts_on=today - timedelta(days=today.weekday()),
                         shift_hours=168, handover_time=clock_time(8), timezone_name=DEMO_TIMEZONE,

@@ -262,7 +262,7 @@ def test_the_demo_command_says_where_to_see_service_levels(db, fast_hashing, set
 
     base = settings.LAYAN_BASE_URL
     for path in ("/contact-center/", "/oncall/", "/settings/routing/", "/settings/automation/",
-                 "/admin/servicelevels/"):
+                 "/settings/service-levels/"):
         assert f"{base}{path}" in printed
     assert "Darurat 24/7" in printed
     assert BusinessCalendar.objects.filter(workspace__slug=DEMO_SLUG).count() == 2

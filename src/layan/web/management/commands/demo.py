@@ -97,7 +97,7 @@ class Command(BaseCommand):
             (_("On call: the \"Darurat 24/7\" rotation"), reverse("web:oncall")),
             (_("Routing: queues, skills, capacities (auto-assignment off)"), reverse("web:settings-routing")),
             (_("Automation: rules, macros, canned replies"), reverse("web:settings-automation")),
-            (_("Business calendars and SLA policies (admin)"), "/admin/servicelevels/"),
+            (_("Service levels: business calendars and SLA policies"), reverse("web:settings-service-levels")),
         )
         width = max(len(str(label)) for label, _path in rows)
         for label, path in rows:

@@ -16,16 +16,17 @@ def demo(db, settings):
     return seed_demo(customers=3, conversations=2)
 
 
-def test_the_demo_shop_has_eight_indonesian_canned_replies_made_by_its_supervisor(demo):
+def test_the_demo_shop_has_ten_indonesian_canned_replies_made_by_its_supervisor(demo):
     replies = CannedReply.objects.filter(workspace=demo.workspace).select_related("created_by", "team")
 
-    assert sorted(r.shortcut for r in replies) == ["cod", "jam-buka", "ongkir", "promo", "refund", "resi",
-                                                  "terima-kasih", "tukar-ukuran"]
+    assert sorted(r.shortcut for r in replies) == ["cod", "di-luar-jam", "jam-buka", "ongkir", "pengingat", "promo",
+                                                  "refund", "resi", "terima-kasih", "tukar-ukuran"]
     assert {r.language for r in replies} == {"id"}
     assert {r.created_by.role for r in replies} == {"supervisor"}
     assert {r.shortcut for r in replies if "{customer_name}" in r.text} >= {"ongkir", "resi", "terima-kasih"}
+    assert {r.shortcut for r in replies if "{{customer.first_name|Kakak}}" in r.text} == {"di-luar-jam", "pengingat"}
     assert {r.shortcut: r.team.name for r in replies if r.team} == {"tukar-ukuran": "Layanan Pelanggan"}
-    assert AuditEntry.objects.filter(workspace=demo.workspace, action="canned_reply.created").count() == 8
+    assert AuditEntry.objects.filter(workspace=demo.workspace, action="canned_reply.created").count() == 10
 
 
 def test_a_demo_agent_of_customer_care_is_not_offered_the_service_teams_reply(demo):

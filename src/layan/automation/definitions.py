@@ -31,6 +31,8 @@ CHOICE_FIELDS = {
     "channel": InboxKind.values,
     "customer_tier": Tier.values,
     "sla_metric": ["first_response", "next_response", "resolution"],
+    # the conversation team's business calendar, else the workspace default (none: always within)
+    "business_hours": ["within", "outside"],
 }
 ID_FIELDS = {"inbox", "team"}  # an id of the workspace's, or null for "none"
 TEXT_FIELDS = {"subject", "text"}  # text: the message of the event, else the customer's latest

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
@@ -36,6 +36,7 @@ from layan.automation.variables import render_variables
 from layan.conversations import services as conversations
 from layan.conversations.models import Conversation, Direction, Message, Status
 from layan.errors import LayanError
+from layan.servicelevels.selectors import calendar_for, calendar_value
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,11 @@ class Facts:
     old_status: str = ""
     sla_metric: str = ""
     message_id: int | None = None
+    # The instant "within business hours" is judged at: given by the time-based sweep; else the
+    # event's message's arrival, else now (see _moment).
+    at: datetime | None = None
+    # (workspace id, team id) -> the calendar value it works by (None: no calendar), shared across a sweep.
+    calendars: dict = field(default_factory=dict, repr=False)
     _text: str | None = field(default=None, repr=False)
 
     @property
@@ -79,6 +85,26 @@ class Facts:
             self._text = messages.values_list("text", flat=True).first() or ""
         return self._text
 
+    def _moment(self) -> datetime:
+        if self.at is None:
+            received = None
+            if self.message_id:
+                received = Message.objects.filter(pk=self.message_id).values_list("created_at", flat=True).first()
+            self.at = received or timezone.now()
+        return self.at
+
+    @property
+    def business_hours(self) -> str:
+        """"within" or "outside" the hours of the conversation's team calendar, else the
+        workspace default; a workspace with no calendar is always within."""
+        c = self.conversation
+        key = (c.workspace_id, c.team_id)
+        if key not in self.calendars:
+            row = calendar_for(workspace_id=c.workspace_id, team_id=c.team_id, policy=None)
+            self.calendars[key] = calendar_value(row) if row is not None else None
+        calendar = self.calendars[key]
+        return "within" if calendar is None or calendar.is_open(self._moment()) else "outside"
+
 
 def _value_of(facts: Facts, name: str):
     c = facts.conversation
@@ -95,6 +121,7 @@ def _value_of(facts: Facts, name: str):
         "assignee": lambda: c.assignee_id,
         "subject": lambda: c.subject or "",
         "text": lambda: facts.text,
+        "business_hours": lambda: facts.business_hours,
     }[name]()
 
 
@@ -339,11 +366,13 @@ def apply_time_based_rules(now=None) -> list[RuleRun]:
     unique application row is written first, in the transaction of the actions."""
     now = now or timezone.now()
     runs = []
+    calendars: dict = {}  # per team, read once per sweep
     rules = AutomationRule.objects.filter(event=RuleEvent.TIME_BASED, is_active=True).order_by(
         "workspace_id", "position", "pk")
     for rule in rules:
         for conversation in due_conversations(rule, now):
-            if not conditions_hold(Facts(conversation=conversation), rule.conditions):
+            facts = Facts(conversation=conversation, at=now, calendars=calendars)
+            if not conditions_hold(facts, rule.conditions):
                 continue
             try:
                 with transaction.atomic():

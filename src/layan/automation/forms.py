@@ -20,6 +20,7 @@ FIELD_LABELS = {
     "status": gettext_lazy("Status"), "old_status": gettext_lazy("Previous status"),
     "priority": gettext_lazy("Priority"), "type": gettext_lazy("Type"), "channel": gettext_lazy("Channel"),
     "customer_tier": gettext_lazy("Customer tier"), "sla_metric": gettext_lazy("Service-level target"),
+    "business_hours": gettext_lazy("Business hours"),
     "inbox": gettext_lazy("Inbox"), "team": gettext_lazy("Team"), "assignee": gettext_lazy("Assignee"),
     "tags": gettext_lazy("Tags"), "subject": gettext_lazy("Subject"), "text": gettext_lazy("Message text"),
 }

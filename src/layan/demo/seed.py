@@ -21,6 +21,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -41,7 +42,8 @@ from layan.accounts.services import (
     revoke_api_token,
     set_team_members,
 )
-from layan.automation.services import create_canned_reply
+from layan.automation.models import CannedReply
+from layan.automation.services import create_canned_reply, create_macro, create_rule
 from layan.connectors.models import Inbox, InboxKind
 from layan.connectors.services import create_inbox
 from layan.connectors.whatsapp.fake_provider import DEFAULT_TEMPLATES
@@ -62,6 +64,19 @@ from layan.customers.models import ChannelKind, Customer, Identity, IdentityKind
 from layan.customers.normalise import normalise_phone
 from layan.demo import names, texts
 from layan.errors import Conflict, InvalidInput, LayanError, NotFound
+from layan.routing.models import SkillKind, Strategy
+from layan.routing.services import (
+    configure_queue,
+    create_skill,
+    set_agent_routing,
+    set_routing_defaults,
+    set_skill_requirements,
+)
+from layan.servicelevels.history import record_past_due_as_history
+from layan.servicelevels.models import EscalationKind, HoursKind, Trigger
+from layan.servicelevels.oncall import create_rotation
+from layan.servicelevels.services import sync_clocks
+from layan.servicelevels.settings_services import save_calendar, save_policy
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Toko Nusantara"
@@ -120,8 +135,9 @@ DEMO_CANNED_REPLIES = (
                     "Bisa, Kak. Pembayaran di tempat (COD) tersedia untuk JNE, J&T Express dan SiCepat dengan "
                     "maksimal belanja Rp 2.000.000. Siapkan uang pas saat kurir datang ya."),
     DemoCannedReply("jam-buka", "Jam operasional",
-                    "Tim kami melayani Senin–Sabtu pukul 08.00–21.00 WIB dan Minggu pukul 09.00–17.00 WIB. "
-                    "Pesan di luar jam tersebut kami balas pada jam kerja berikutnya."),
+                    "Tim kami melayani Senin–Jumat pukul 08.00–17.00 WIB dan Sabtu pukul 08.00–12.00 WIB, kecuali "
+                    "hari libur nasional dan cuti bersama. Pesan di luar jam tersebut kami balas pada jam kerja "
+                    "berikutnya; pesanan darurat tetap kami tangani 24 jam."),
     DemoCannedReply("terima-kasih", "Terima kasih",
                     "Terima kasih sudah menghubungi Toko Nusantara, Kak {customer_name}. Jika ada pertanyaan lain, "
                     "balas saja pesan ini. Salam, {agent_name}."),
@@ -129,10 +145,68 @@ DEMO_CANNED_REPLIES = (
                     "Tukar ukuran bisa dilakukan maksimal 7 hari setelah paket diterima, Kak {customer_name}, "
                     "selama label masih terpasang dan barang belum dicuci. Kirim foto barang dan nomor pesanan "
                     "ya, nanti kami bantu prosesnya.", team=TEAM_SERVICE),
+    DemoCannedReply("pengingat", "Pengingat menunggu balasan",
+                    "Halo Kak {{customer.first_name|Kakak}}, kami masih menunggu kabar dari Kakak untuk tiket "
+                    "#{{conversation.number}}. Balas pesan ini kapan saja ya, kami siap membantu."),
+    DemoCannedReply("di-luar-jam", "Di luar jam kerja",
+                    "Halo Kak {{customer.first_name|Kakak}}, terima kasih sudah menghubungi Toko Nusantara. Pesan "
+                    "Kakak masuk di luar jam kerja (Senin–Jumat 08.00–17.00, Sabtu 08.00–12.00 WIB); kami balas "
+                    "secepatnya pada jam kerja berikutnya. Nomor tiket: #{{conversation.number}}."),
     DemoCannedReply("promo", "Promo bulan ini",
                     "Promo bulan ini: diskon 10% dengan kode NUSANTARA10 untuk belanja minimal Rp 200.000, "
                     "berlaku sampai akhir bulan. Kode tidak bisa digabung dengan promo lain."),
 )
+
+
+CALENDAR_OFFICE = "Kantor Jakarta"
+CALENDAR_CARE = "Customer Care (shift)"
+# Cuti bersama: days off the government adds around public holidays each year (the SKB of three
+# ministers); the shop closes on them too. Christmas Eve is the one the demo keeps every year.
+CUTI_BERSAMA = ((12, 24, "Cuti bersama Natal"),)
+BUSINESS_DAY_MINUTES = 9 * 60  # 08:00-17:00
+
+OFFICE_WEEK = ("08:00-17:00",) * 5 + ("08:00-12:00", "")
+# Care answers the phone longer, with a lunch break: a split shift.
+CARE_WEEK = ("08:00-12:00, 13:00-20:00",) * 5 + ("08:00-12:00", "")
+
+DEMO_POLICIES = (
+    {"name": "Darurat 24/7", "priorities": ["urgent"], "hours": HoursKind.ALWAYS,
+     "first_response_minutes": 15, "resolution_minutes": 4 * 60, "warning_minutes": 5,
+     "escalations": [{"trigger": Trigger.WARNING, "action": EscalationKind.NOTIFY_ASSIGNEE},
+                     {"trigger": Trigger.BREACH, "action": EscalationKind.NOTIFY_SUPERVISORS,
+                      "metric": "first_response"}]},
+    {"name": "VIP", "customer_tiers": [Tier.VIP, Tier.GOLD], "hours": HoursKind.BUSINESS,
+     "first_response_minutes": 30, "next_response_minutes": 60, "resolution_minutes": BUSINESS_DAY_MINUTES,
+     "warning_minutes": 10,
+     "escalations": [{"trigger": Trigger.WARNING, "action": EscalationKind.NOTIFY_ASSIGNEE},
+                     {"trigger": Trigger.BREACH, "action": EscalationKind.RAISE_PRIORITY,
+                      "metric": "first_response"}]},
+    {"name": "Standar", "hours": HoursKind.BUSINESS, "first_response_minutes": 60, "next_response_minutes": 120,
+     "resolution_minutes": 2 * BUSINESS_DAY_MINUTES, "warning_minutes": 15,
+     "escalations": [{"trigger": Trigger.WARNING, "action": EscalationKind.NOTIFY_ASSIGNEE,
+                      "metric": "first_response"}]},
+)
+
+ONCALL_NAME = "Darurat 24/7"
+# Weekly shifts handed over on Monday 08:00 WIB; the numbers are demo numbers, paged only through a
+# fake SMS/WhatsApp provider.
+ONCALL_MEMBERS = (("agent1@demo.layan.id", "0812-1000-0001"), ("agent3@demo.layan.id", "0812-1000-0003"))
+
+# Auto-assignment stays off in the demo: its agents are offline until someone logs in (routing only
+# assigns to available agents), and once on it would take over the seeded assignments whenever a
+# visitor's availability changed. Switch it on at Settings → Routing to watch it.
+DEMO_QUEUES = ((TEAM_SERVICE, Strategy.ROUND_ROBIN), (TEAM_CARE, Strategy.LEAST_LOADED))
+DEMO_SKILLS = (("id", SkillKind.LANGUAGE), ("en", SkillKind.LANGUAGE), ("elektronik", SkillKind.TOPIC),
+               ("pembayaran", SkillKind.TOPIC))
+# (agent, chats, emails, skill -> level 1-5)
+DEMO_AGENT_ROUTING = (
+    ("agent1@demo.layan.id", 3, 10, {"id": 5, "en": 3, "pembayaran": 4}),
+    ("agent2@demo.layan.id", 4, 8, {"id": 5, "elektronik": 5}),
+    ("agent3@demo.layan.id", 2, 12, {"id": 4, "en": 5, "elektronik": 3}),
+    ("supervisor@demo.layan.id", 1, 5, {"id": 5, "en": 4, "pembayaran": 3}),
+)
+# Conversations tagged so need the skill (a warranty claim needs someone who knows the devices).
+DEMO_SKILL_TAGS = {"elektronik": ["garansi"], "pembayaran": ["pembayaran", "cicilan", "tagihan-ganda"]}
 
 
 @dataclass(frozen=True)
@@ -321,8 +395,12 @@ class _DemoShop:
 
     def fill(self, *, customers: int, conversations: int) -> None:
         self._staff()
+        self._service_levels()
+        self._routing()
+        self._automation()
         people = self._customers(customers)
         self._conversations(people, conversations)
+        self._clocks()
 
     # --- structure, through the services ---------------------------------------------------
     def _staff(self) -> None:
@@ -361,6 +439,77 @@ class _DemoShop:
         for spec in DEMO_CANNED_REPLIES:
             create_canned_reply(actor=Actor.for_agent(supervisor), shortcut=spec.shortcut, title=spec.title,
                                 text=spec.text, team=self.teams[spec.team] if spec.team else None, language="id")
+
+
+    # --- service levels, on call, routing, automation: through their services -------------------
+    def _manager(self) -> Actor:
+        return Actor.for_agent(self.agents[ADMIN_EMAIL])
+
+    def _service_levels(self) -> None:
+        actor = self._manager()
+        year = self.now.astimezone(self.local).year
+        closures = "\n".join(f"{date(year, month, day).isoformat()} {name}" for month, day, name in CUTI_BERSAMA)
+        office = save_calendar(actor=actor, name=CALENDAR_OFFICE, timezone=DEMO_TIMEZONE, holiday_country="ID",
+                               is_default=True, week=OFFICE_WEEK, closed_dates=closures,
+                               team_ids=[self.teams[TEAM_SERVICE].pk])
+        care = save_calendar(actor=actor, name=CALENDAR_CARE, timezone=DEMO_TIMEZONE, holiday_country="ID",
+                             week=CARE_WEEK, closed_dates=closures, team_ids=[self.teams[TEAM_CARE].pk])
+        self.calendars = {"office": office, "care": care}
+        for spec in DEMO_POLICIES:  # each placed after the one before
+            save_policy(actor=actor, **spec)
+        today = self.now.astimezone(self.local).date()
+        create_rotation(actor=actor, name=ONCALL_NAME, starts_on=today - timedelta(days=today.weekday()),
+                        shift_hours=168, handover_time=clock_time(8), timezone_name=DEMO_TIMEZONE,
+                        escalate_after_minutes=15,
+                        members=[(self.agents[email], phone) for email, phone in ONCALL_MEMBERS])
+
+    def _routing(self) -> None:
+        actor = self._manager()
+        set_routing_defaults(actor=actor, chat_capacity=3, email_capacity=10)
+        for team_name, strategy in DEMO_QUEUES:
+            # Off: see DEMO_QUEUES.
+            configure_queue(actor=actor, team=self.teams[team_name], strategy=strategy, auto_assign=False)
+        skills = {name: create_skill(actor=actor, name=name, kind=kind) for name, kind in DEMO_SKILLS}
+        for email, chat, mail, levels in DEMO_AGENT_ROUTING:
+            set_agent_routing(actor=actor, agent=self.agents[email], chat_capacity=chat, email_capacity=mail,
+                              skill_levels={skills[name].pk: level for name, level in levels.items()})
+        for name, tag_names in DEMO_SKILL_TAGS.items():
+            set_skill_requirements(actor=actor, skill=skills[name], tag_names=tag_names)
+
+    def _automation(self) -> None:
+        supervisor = Actor.for_agent(self.agents[DEMO_AGENTS[1].email])
+        canned = {c.shortcut: c.pk for c in CannedReply.objects.filter(workspace=self.workspace)}
+        care = self.teams[TEAM_CARE].pk
+        create_rule(actor=supervisor, name="Keluhan: prioritas tinggi dan tag keluhan", event="conversation_created",
+                    conditions={"any": [{"field": "type", "operator": "is", "value": ["complaint"]},
+                                        {"field": "text", "operator": "contains",
+                                         "value": ["komplain", "kecewa", "keluhan", "complaint"]}]},
+                    actions=[{"type": "set_priority", "value": "high"}, {"type": "add_tags", "value": ["keluhan"]}])
+        create_rule(actor=supervisor, name="Pesan di luar jam kerja: balasan otomatis", event="conversation_created",
+                    conditions={"all": [{"field": "business_hours", "operator": "is", "value": ["outside"]}]},
+                    actions=[{"type": "reply_canned", "value": canned["di-luar-jam"]}])
+        # Email and the web form only: WhatsApp and Meta's channels allow free text for 24 hours after
+        # the customer's last message (a reminder days later needs an approved template), and a
+        # phone conversation is answered by calling back.
+        create_rule(actor=supervisor, name="Menunggu pelanggan 3 hari (email): kirim pengingat", event="time_based",
+                    delay_minutes=3 * 24 * 60, time_anchor="status_changed",
+                    conditions={"all": [{"field": "status", "operator": "is", "value": ["pending"]},
+                                        {"field": "channel", "operator": "is", "value": ["email", "webform"]}]},
+                    actions=[{"type": "reply_canned", "value": canned["pengingat"]}])
+        create_macro(actor=supervisor, name="Eskalasi ke tim Care", actions=[
+            {"type": "assign_team", "value": care}, {"type": "set_priority", "value": "high"},
+            {"type": "add_tags", "value": ["eskalasi"]},
+            {"type": "add_note", "value": "Dieskalasi ke tim Customer Care oleh {{agent.first_name}}."}])
+
+    def _clocks(self) -> None:
+        """Service-level clocks for the conversations still being worked on, as their events would
+        have set them (solved ones are history the inbox does not badge)."""
+        active = (Conversation.objects.filter(workspace=self.workspace)
+                  .exclude(status__in=(Status.SOLVED, Status.CLOSED)).order_by("pk").values_list("pk", flat=True))
+        for pk in active:
+            sync_clocks(conversation_id=pk, at=self.now)
+        # What fell due before now happened in the past: recorded, not escalated all over again.
+        record_past_due_as_history(workspace_id=self.workspace.pk, now=self.now)
 
     # --- customers --------------------------------------------------------------------------
     def _unique(self, kind: str, make) -> str:

@@ -3,6 +3,7 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from layan.accounts.models import Role
@@ -77,12 +78,30 @@ class Command(BaseCommand):
         width = max(len(a.email) for a in DEMO_AGENTS)
         for spec in DEMO_AGENTS:
             out.write(f"  {spec.email.ljust(width)}  {str(labels[spec.role]).ljust(10)}  {spec.display_name}")
+        self._service_summary(base)
         out.write("")
         out.write(_("API documentation: %(url)s") % {"url": f"{base}/api/v1/docs"})
         out.write(_("API token for %(email)s (earlier demo tokens are revoked):") % {"email": DEMO_AGENTS[0].email})
         out.write(f"  {token}")
         out.write(_("Try it:"))
         out.write(f'  curl -H "Authorization: Bearer {token}" "{base}/api/v1/conversations?status=open&limit=5"')
+
+    def _service_summary(self, base: str) -> None:
+        """Where the demo's service levels, on call, routing and automation are seen and set."""
+        out = self.stdout
+        out.write("")
+        out.write(_("Service levels, routing and automation (log in as the supervisor or the admin):"))
+        rows = (
+            (_("Inbox: SLA badges and countdowns, sort by time to breach"), "/"),
+            (_("Contact center: live queues, SLA today, staffing forecast"), reverse("web:contact-center")),
+            (_("On call: the \"Darurat 24/7\" rotation"), reverse("web:oncall")),
+            (_("Routing: queues, skills, capacities (auto-assignment off)"), reverse("web:settings-routing")),
+            (_("Automation: rules, macros, canned replies"), reverse("web:settings-automation")),
+            (_("Service levels: business calendars and SLA policies"), reverse("web:settings-service-levels")),
+        )
+        width = max(len(str(label)) for label, _path in rows)
+        for label, path in rows:
+            out.write(f"  {str(label).ljust(width)}  {base}{path}")
 
     def _fakes_summary(self, pointed) -> None:
         out = self.stdout

@@ -39,7 +39,8 @@ def _all_at_once(calls) -> list:
         return [f.result(timeout=120) for f in [pool.submit(worker, call) for call in calls]]
 
 
-def test_calendars_made_default_at_once_leave_exactly_one_default(world):
+def test_calendars_made_default_at_once_leave_exactly_one_default(world, settings):
+    settings.LANGUAGE_CODE = "en"  # the worker threads start in the default language
     actor = Actor.for_agent(world.supervisor)
     calendars = [services.save_calendar(actor=actor, name=f"Kantor {i}", timezone="Asia/Jakarta",
                                         holiday_country="ID", week=WEEK) for i in range(6)]

@@ -1,13 +1,13 @@
-"""Fixed-window counters in Django's cache (locmem embedded, Redis at scale): per visitor and per IP."""
+"""The chat's limits per visitor and per IP (fixed windows: layan/ratelimits.py)."""
 
 from __future__ import annotations
 
-import time
+import math
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from layan.errors import LayanError
+from layan.ratelimits import count_in_window
 
 
 class RateLimited(LayanError):
@@ -22,15 +22,6 @@ class RateLimited(LayanError):
 
 def hit(scope: str, key: str, *, limit: int, window: int) -> None:
     """Count one use of ``scope`` by ``key``; raise RateLimited past ``limit`` in the window."""
-    now = int(time.time())
-    bucket = now // window
-    cache_key = f"layan:livechat:rl:{scope}:{key}:{bucket}"
-    # add() then incr() is atomic on Redis and locmem, unlike get-then-set.
-    cache.add(cache_key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, timeout=window + 5)
-        count = 1
-    if count > limit:
-        raise RateLimited(retry_after=(bucket + 1) * window - now)
+    counted = count_in_window(f"livechat:{scope}:{key}", window_seconds=window)
+    if counted.count > limit:
+        raise RateLimited(retry_after=math.ceil(counted.retry_after))

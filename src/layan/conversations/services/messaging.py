@@ -514,6 +514,7 @@ def requeue_failed_message(*, message_id: int, forget_provider_id: bool = False)
     return message
 
 
+@transaction.atomic
 def record_delivery_status(*, message_id: int, status: str, error: str = "",
                            provider_message_id: str | None = None) -> Message:
     """Move a message's delivery status forward only (queued -> sent -> delivered -> read);

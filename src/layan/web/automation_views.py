@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from layan import errors
 from layan.accounts.actors import Actor
 from layan.accounts.models import Role
-from layan.accounts.selectors import require_role
 from layan.automation import services
 from layan.automation.forms import choices, definitions_from_post, rows_from_definitions
 from layan.automation.models import RuleEvent, TimeAnchor
@@ -26,20 +24,13 @@ from layan.automation.selectors import (
     runs_of_rule,
 )
 from layan.conversations.selectors import access_conversation_by_number
-from layan.web.session import session_agent
+from layan.web.session import session_agent, session_agent_with_role
 
 RUNS_SHOWN = 100
 
 
 def _editor_or_403(request):
-    agent = session_agent(request)
-    if agent is None:
-        raise Http404
-    try:
-        require_role(agent, Role.SUPERVISOR)
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from exc
-    return agent
+    return session_agent_with_role(request, Role.SUPERVISOR)
 
 
 def _rule_or_404(agent, rule_id):

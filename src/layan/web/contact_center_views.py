@@ -7,29 +7,18 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from layan import errors
 from layan.accounts.models import Role
-from layan.accounts.selectors import require_role
 from layan.routing.forecast import staffing_forecast
 from layan.routing.live import contact_center_overview, format_wait
-from layan.web.session import session_agent
+from layan.web.session import session_agent_with_role
 
 
 def _supervisor_or_403(request):
-    agent = session_agent(request)
-    if agent is None:
-        raise Http404
-    try:
-        require_role(agent, Role.SUPERVISOR)
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from exc
-    return agent
+    return session_agent_with_role(request, Role.SUPERVISOR)
 
 
 def _live_context(agent) -> dict:

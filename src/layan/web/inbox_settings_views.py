@@ -7,7 +7,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +15,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from layan import errors
 from layan.accounts.actors import Actor
 from layan.accounts.models import Role
-from layan.accounts.selectors import require_role
 from layan.connectors.models import InboxKind
 from layan.connectors.registry import config_model_for
 from layan.connectors.selectors import (
@@ -27,18 +25,11 @@ from layan.connectors.selectors import (
     webhook_url,
 )
 from layan.connectors.services import configure_inbox, create_inbox
-from layan.web.session import session_agent
+from layan.web.session import session_agent_with_role
 
 
 def _admin_or_403(request):
-    agent = session_agent(request)
-    if agent is None:
-        raise Http404
-    try:
-        require_role(agent, Role.ADMIN)
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from exc
-    return agent
+    return session_agent_with_role(request, Role.ADMIN)
 
 
 @login_required

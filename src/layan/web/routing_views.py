@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,25 +14,18 @@ from django.views.decorators.http import require_GET, require_POST
 from layan import errors
 from layan.accounts.actors import Actor
 from layan.accounts.models import Role
-from layan.accounts.selectors import access_agent, access_team, require_role
+from layan.accounts.selectors import access_agent, access_team
 from layan.connectors.selectors import list_inboxes
 from layan.routing import services as routing
 from layan.routing.models import DEFAULT_CAPACITY, ChannelGroup, SkillKind, Strategy
 from layan.routing.selectors import access_skill, routing_overview
-from layan.web.session import session_agent
+from layan.web.session import session_agent_with_role
 
 LEVELS = range(6)  # 0: does not have the skill
 
 
 def _manager_or_403(request):
-    agent = session_agent(request)
-    if agent is None:
-        raise Http404
-    try:
-        require_role(agent, Role.SUPERVISOR)
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from exc
-    return agent
+    return session_agent_with_role(request, Role.SUPERVISOR)
 
 
 def _done(request, call, success: str):

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from layan import errors
 from layan.accounts.actors import Actor
 from layan.accounts.models import Role
-from layan.accounts.selectors import list_teams, require_role
+from layan.accounts.selectors import list_teams
 from layan.connectors.models import InboxKind
 from layan.conversations.models import ConversationType, Priority
 from layan.customers.models import Tier
@@ -42,7 +41,7 @@ from layan.servicelevels.selectors import (
     timezone_choices,
     upcoming_holidays,
 )
-from layan.web.session import session_agent
+from layan.web.session import session_agent_with_role
 
 DEFAULT_WEEK = ["08:00-17:00"] * 5 + ["", ""]
 BLANK_ESCALATIONS = 3  # empty rows offered under the existing ones
@@ -50,14 +49,7 @@ FORM_ESCALATIONS_MAX = 20
 
 
 def _manager_or_403(request):
-    agent = session_agent(request)
-    if agent is None:
-        raise Http404
-    try:
-        require_role(agent, Role.SUPERVISOR)
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from exc
-    return agent
+    return session_agent_with_role(request, Role.SUPERVISOR)
 
 
 def _calendar_or_404(agent, calendar_id: int):
